@@ -1,0 +1,1 @@
+"""Test support: server launchers, a raw RESP client and the differential harness."""
