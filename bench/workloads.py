@@ -1,0 +1,190 @@
+"""Workload definitions and run profiles (quick / default / full).
+
+Keys and values are the same for every server. redis-benchmark replaces each ``__rand_int__``
+with its own 12-digit zero-padded number below ``-r``, so pre-loaded keys use ``%012d``.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .resp import Conn, load
+
+VALUE = "v" * 64                     # the issue's 64-byte values
+RB_KEY = "key:%012d"                 # what redis-benchmark makes of key:__rand_int__
+
+
+@dataclass
+class Profile:
+    name: str
+    rounds: int
+    requests_p1: int                 # per run at -P 1
+    requests_p16: int                # per run at -P 16
+    keyspace: int                    # -r for the per-command workloads
+    mixed_keys: int
+    mixed_requests: int
+    conns_clients: int
+    conns_requests: int
+    memory_keys: int                 # small strings (the server issue's acceptance figure)
+    memory_other_keys: int           # hashes, sets, sorted sets, lists (10 elements each)
+    scaling_sizes: tuple[int, ...]
+    scaling_batch: int
+    timeout: float                   # seconds, per load generator run
+    commands: tuple[str, ...] = ()
+
+
+ALL_COMMANDS = ("ping", "set", "get", "incr", "mset", "lpush", "rpop", "sadd", "hset", "zadd",
+                "lrange_100")
+
+PROFILES = {
+    "quick": Profile("quick", rounds=3, requests_p1=10_000, requests_p16=40_000,
+                     keyspace=100_000, mixed_keys=100_000, mixed_requests=20_000,
+                     conns_clients=1000, conns_requests=20_000, memory_keys=100_000,
+                     memory_other_keys=10_000, scaling_sizes=(10_000, 100_000),
+                     scaling_batch=5_000, timeout=30,
+                     commands=("set", "get", "incr", "lpush", "rpop", "hset", "zadd",
+                               "lrange_100")),
+    "default": Profile("default", rounds=3, requests_p1=50_000, requests_p16=200_000,
+                       keyspace=100_000, mixed_keys=1_000_000, mixed_requests=100_000,
+                       conns_clients=1000, conns_requests=50_000, memory_keys=1_000_000,
+                       memory_other_keys=100_000, scaling_sizes=(10_000, 100_000, 1_000_000),
+                       scaling_batch=10_000, timeout=60, commands=ALL_COMMANDS),
+    "full": Profile("full", rounds=5, requests_p1=200_000, requests_p16=1_000_000,
+                    keyspace=1_000_000, mixed_keys=1_000_000, mixed_requests=500_000,
+                    conns_clients=1000, conns_requests=200_000, memory_keys=1_000_000,
+                    memory_other_keys=1_000_000, scaling_sizes=(10_000, 100_000, 1_000_000),
+                    scaling_batch=50_000, timeout=300, commands=ALL_COMMANDS),
+}
+
+
+# -- setup helpers (run with the bench's own pipelined loader, never timed) -------------------
+
+def preload_strings(conn: Conn, n: int, fmt: str = RB_KEY, value: str = VALUE) -> None:
+    _check(load(conn, (("SET", fmt % i, value) for i in range(n))), "preload")
+
+
+def fill_list(conn: Conn, key: str, n: int, value: str = VALUE, per_cmd: int = 1000) -> None:
+    def cmds():
+        left = n
+        while left > 0:
+            k = min(per_cmd, left)
+            yield ("RPUSH", key) + (value,) * k
+            left -= k
+    _check(load(conn, cmds(), batch=50), "fill list")
+
+
+def _check(res, what: str) -> None:
+    sent, errs, first = res
+    if errs:
+        raise SetupError(f"{what}: {errs} error replies, first: {first}")
+
+
+class SetupError(Exception):
+    """A server rejected a setup command; the workload is n/a on that server."""
+
+
+@dataclass
+class CommandWorkload:
+    """One redis-benchmark custom command at a given pipeline depth."""
+    name: str
+    command: list[str]
+    pipeline: int
+    requests: int
+    clients: int = 50
+    keyspace: int | None = None
+    setup_once: Callable[[Conn], None] | None = None          # after FLUSHALL
+    setup_round: Callable[[Conn], None] | None = None         # before each round, untimed
+    params: dict = field(default_factory=dict)
+
+
+def command_workloads(p: Profile, commands=None) -> list[CommandWorkload]:
+    """Per-command workloads: each command at -P 1 and -P 16, 50 clients, 64-byte values."""
+    ks = p.keyspace
+    out = []
+    for depth in (1, 16):
+        n = p.requests_p1 if depth == 1 else p.requests_p16
+        for name in commands or p.commands:
+            once = rnd = None
+            reqs = n
+            if name == "ping":
+                cmd = ["PING"]
+            elif name == "set":
+                cmd = ["SET", "key:__rand_int__", VALUE]
+            elif name == "get":
+                cmd = ["GET", "key:__rand_int__"]
+                once = lambda c, ks=ks: preload_strings(c, ks)
+            elif name == "incr":
+                cmd = ["INCR", "counter:__rand_int__"]
+            elif name == "mset":
+                # redis-benchmark's own MSET test: 10 keys per command
+                cmd = ["MSET"] + ["key:__rand_int__", VALUE] * 10
+                reqs = max(1000, n // 4)
+            elif name == "lpush":
+                cmd = ["LPUSH", "mylist", VALUE]
+            elif name == "rpop":
+                cmd = ["RPOP", "mylist"]
+                # every pop must find an element: refill before each round
+                rnd = lambda c, n=reqs: (c.call("DEL", "mylist"), fill_list(c, "mylist", n))
+            elif name == "sadd":
+                cmd = ["SADD", "myset", "element:__rand_int__"]
+            elif name == "hset":
+                cmd = ["HSET", "myhash", "element:__rand_int__", VALUE]
+            elif name == "zadd":
+                cmd = ["ZADD", "myzset", "__rand_int__", "element:__rand_int__"]
+            elif name == "lrange_100":
+                cmd = ["LRANGE", "biglist", "0", "99"]
+                once = lambda c: fill_list(c, "biglist", 100)
+                reqs = max(1000, n // 4)
+            else:
+                raise ValueError(f"unknown command workload {name!r}")
+            out.append(CommandWorkload(
+                name=f"{name} P{depth}", command=cmd, pipeline=depth, requests=reqs,
+                keyspace=ks, setup_once=once, setup_round=rnd,
+                params={"command": name, "pipeline": depth, "clients": 50, "requests": reqs,
+                        "keyspace": ks, "value_bytes": 64}))
+    return out
+
+
+# -- memory shapes ---------------------------------------------------------------------------
+
+def memory_shapes(p: Profile, memory_keys: int | None = None):
+    """(name, number of keys, elements per key, command generator) for each shape.
+
+    Small strings are the server issue's acceptance figure: ``key:<n>`` with 32-byte values.
+    The others have 10 small elements per key, i.e. Redis's compact encodings (listpack/intset).
+    """
+    n_str = memory_keys or p.memory_keys
+    n = p.memory_other_keys if memory_keys is None else max(1, memory_keys // 10)
+    v32 = "x" * 32
+    fields10 = []
+    for j in range(10):
+        fields10 += [f"f{j}", f"value-{j:02d}"]
+    zmembers10 = []
+    for j in range(10):
+        zmembers10 += [str(j * 1.5), f"member-{j}"]
+    ints10 = [str(j * 7) for j in range(10)]
+    items10 = [f"item-{j:04d}" for j in range(10)]
+    return [
+        ("strings (32 B value)", n_str, 1, lambda: (("SET", f"key:{i}", v32) for i in range(n_str))),
+        ("hashes (10 fields)", n, 10, lambda: (("HSET", f"hash:{i}", *fields10) for i in range(n))),
+        ("sets (10 ints)", n, 10, lambda: (("SADD", f"set:{i}", *ints10) for i in range(n))),
+        ("zsets (10 members)", n, 10,
+         lambda: (("ZADD", f"zset:{i}", *zmembers10) for i in range(n))),
+        ("lists (10 items)", n, 10, lambda: (("RPUSH", f"list:{i}", *items10) for i in range(n))),
+    ]
+
+
+# -- scaling ---------------------------------------------------------------------------------
+
+def zset_grow(conn: Conn, key: str, start: int, stop: int, seed: int = 1) -> None:
+    """Add members m:<start>..m:<stop-1> with random scores, 1000 per ZADD (untimed)."""
+    rng = random.Random(seed + start)
+
+    def cmds():
+        for lo in range(start, stop, 1000):
+            args = ["ZADD", key]
+            for i in range(lo, min(stop, lo + 1000)):
+                args += [repr(rng.random() * 1e6), f"m:{i}"]
+            yield tuple(args)
+    _check(load(conn, cmds(), batch=20), "zset grow")
