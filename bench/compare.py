@@ -24,7 +24,7 @@ from pathlib import Path
 from . import loadgen, report
 from .resp import Conn, RespError, encode, load
 from .servers import (ExternalServer, LocalServer, Server, default_fastcache_cmd, tool_version)
-from .workloads import (PROFILES, RB_KEY, VALUE, SetupError, command_workloads, memory_shapes,
+from .workloads import (PROFILES, count, RB_KEY, VALUE, SetupError, command_workloads, memory_shapes,
                         preload_strings, zset_grow)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -193,7 +193,7 @@ def section_mixed(servers, prof, args, baseline, have) -> dict:
     out = {}
     n = prof.mixed_keys
     use_memtier = bool(have["memtier_benchmark"])
-    name = f"mixed 1:10 {n // 1000}k keys"
+    name = f"mixed 1:10 {count(n)} keys"
     say_end(f"  {name:<16}")
     t0 = time.monotonic()
     if use_memtier:
@@ -251,7 +251,7 @@ def section_scaling(servers, prof, args, baseline) -> dict:
             broken[s.name] = str(e)
     for size in prof.scaling_sizes:
         for op in ("zadd", "zrank"):
-            name = f"{op} @{size // 1000}k"
+            name = f"{op} @{count(size)}"
             say_end(f"  {name:<16}")
             t0 = time.monotonic()
             entry = {"servers": {s.name: {"rounds": []} for s in servers}}
@@ -333,7 +333,7 @@ def section_memory(make_servers, externals, prof, args, baseline) -> dict:
     loading N keys; growth per key. One round: the figures are deterministic to a few bytes."""
     out = {}
     for shape, n, elems, gen in memory_shapes(prof, args.memory_keys):
-        name = f"{shape} x{n // 1000}k"
+        name = f"{shape} x{count(n)}"
         say_end(f"  {name:<28}")
         t0 = time.monotonic()
         entry = {"servers": {}}

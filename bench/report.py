@@ -89,9 +89,9 @@ def render_section(key: str, entries: dict, baseline: str) -> str:
             if s.get("error"):
                 row[-1] += f"  (stopped: {s['error'][:50]})"
             rows.append(row)
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(len(header))]
-    # an n/a row spans the metric columns: don't let it widen them
-    widths = [min(w, 28) for w in widths]
+    # an n/a row spans the metric columns: size the columns from the other rows only
+    sized = [r for r in rows if not (len(r) > 2 and r[2].startswith("n/a"))]
+    widths = [max(len(r[i]) for r in sized) for i in range(len(header))]
     lines = []
     for r in rows:
         cells = [c.ljust(widths[i]) if i < 2 or len(c) > widths[i] else c.rjust(widths[i])

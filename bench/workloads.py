@@ -45,7 +45,7 @@ PROFILES = {
                      scaling_batch=5_000, timeout=30,
                      commands=("set", "get", "incr", "lpush", "rpop", "hset", "zadd",
                                "lrange_100")),
-    "default": Profile("default", rounds=3, requests_p1=50_000, requests_p16=200_000,
+    "default": Profile("default", rounds=5, requests_p1=50_000, requests_p16=200_000,
                        keyspace=100_000, mixed_keys=1_000_000, mixed_requests=100_000,
                        conns_clients=1000, conns_requests=50_000, memory_keys=1_000_000,
                        memory_other_keys=100_000, scaling_sizes=(10_000, 100_000, 1_000_000),
@@ -78,6 +78,15 @@ def _check(res, what: str) -> None:
     sent, errs, first = res
     if errs:
         raise SetupError(f"{what}: {errs} error replies, first: {first}")
+
+
+def count(n: int) -> str:
+    """10000 -> '10k', 1000000 -> '1M' (workload names)."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
 
 
 class SetupError(Exception):
