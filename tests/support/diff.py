@@ -77,6 +77,7 @@ class Diff:
         self.fc = fc
 
     def _compare(self, what: str, r: bytes, f: bytes, normalize: Normalizer | None, context: str = "") -> bytes:
+        __tracebackhide__ = True  # pytest: show the test line and our message, not this frame
         if normalize is None:
             if r != f:
                 raise DiffMismatch(format_mismatch(what, r, f, context))
@@ -90,6 +91,7 @@ class Diff:
 
     def check(self, *args, normalize: Normalizer | None = None) -> bytes:
         """Send one command to both; assert identical raw replies; return the reference reply."""
+        __tracebackhide__ = True
         payload = encode_command(*args)
         # Write to both before reading either, so the two servers work in parallel.
         self.ref.send(payload)
@@ -108,6 +110,7 @@ class Diff:
 
         ``normalize`` is one function for every reply or a sequence aligned with commands.
         On failure the message names the first differing command and its index."""
+        __tracebackhide__ = True
         commands = list(commands)
         if normalize is None or callable(normalize):
             norms = [normalize] * len(commands)
@@ -129,6 +132,7 @@ class Diff:
 
     def check_raw(self, raw: bytes, replies: int = 1, normalize: Normalizer | None = None) -> list[bytes]:
         """Send raw bytes (inline commands, odd framing) to both; compare `replies` replies."""
+        __tracebackhide__ = True
         self.ref.send(raw)
         self.fc.send(raw)
         rs = self.ref.read_replies(replies)
@@ -139,6 +143,7 @@ class Diff:
 
     def check_raw_then_close(self, raw: bytes, timeout: float = 5.0) -> bytes:
         """Send raw bytes to both; both must send the same bytes and then close the connection."""
+        __tracebackhide__ = True
         self.ref.send(raw)
         self.fc.send(raw)
         r = self.ref.read_until_close(timeout)
