@@ -281,7 +281,11 @@ class ServerHandle:
         return self.start()
 
     def __enter__(self) -> "ServerHandle":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()  # __exit__ will not run: do not leave the temp dir behind
+            raise
 
     def __exit__(self, *exc) -> None:
         self.cleanup()
