@@ -116,11 +116,17 @@ unsigned int fc_lzf_decompress(const void *in_data, unsigned int in_len,
             uint32_t run = ctrl + 1;
             if (in_len - ip < run) return 0;   /* truncated input */
             if (out_len - op < run) return 0;  /* output too small */
-            memcpy(out + op, in + ip, run);
+            if (in_len - ip >= 32 && out_len - op >= 32) {
+                /* Fixed-size copy (inlined by the compiler); the bytes past
+                 * `run` are scratch that later chunks overwrite. */
+                memcpy(out + op, in + ip, 32);
+            } else {
+                memcpy(out + op, in + ip, run);
+            }
             ip += run;
             op += run;
         } else {
-            uint32_t len = ctrl >> 5, back, i;
+            uint32_t len = ctrl >> 5, back;
             if (len == 7) {
                 if (ip >= in_len) return 0;
                 len += in[ip++];
@@ -130,12 +136,26 @@ unsigned int fc_lzf_decompress(const void *in_data, unsigned int in_len,
             len += 2;
             if (back > op) return 0;          /* before start of output */
             if (out_len - op < len) return 0; /* output too small */
-            /* Byte by byte: source and destination may overlap (a distance
-             * shorter than the length encodes a repeating run). */
-            if (back >= len) {
-                memcpy(out + op, out + op - back, len);
+            /* Source and destination overlap when back < len (a distance
+             * shorter than the length encodes a repeating run): copy in
+             * pieces of at most `back` bytes, each of which is disjoint
+             * from its source; a distance of 1 is a plain byte run. */
+            if (back >= 8 && out_len - op >= len + 8) {
+                /* 8-byte steps: each step's source ends at or before its
+                 * destination starts, so overlap is harmless; the final step
+                 * may write up to 7 scratch bytes, within out_len. */
+                uint32_t done;
+                for (done = 0; done < len; done += 8)
+                    memcpy(out + op + done, out + op + done - back, 8);
+            } else if (back == 1) {
+                memset(out + op, out[op - 1], len);
             } else {
-                for (i = 0; i < len; i++) out[op + i] = out[op + i - back];
+                uint32_t done = 0;
+                while (done < len) {
+                    uint32_t piece = len - done < back ? len - done : back;
+                    memcpy(out + op + done, out + op + done - back, piece);
+                    done += piece;
+                }
             }
             op += len;
         }

@@ -27,7 +27,8 @@ unsigned int fc_lzf_compress(const void *in_data, unsigned int in_len,
  * size, or 0 on any error: output would exceed out_len, a back reference
  * points before the start of the output, the input ends inside a chunk, or
  * in_len == 0.  Never reads or writes outside the given buffers, whatever
- * the input bytes. */
+ * the input bytes.  Bytes of out past the returned length (and all of out on
+ * error) may have been overwritten with scratch. */
 unsigned int fc_lzf_decompress(const void *in_data, unsigned int in_len,
                                void *out_data, unsigned int out_len);
 
