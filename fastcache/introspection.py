@@ -22,7 +22,7 @@ cached, since the table never changes at run time.
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import List, Optional
 
 from fastcache import commands as _cmds
 from fastcache.commands import CommandDef
