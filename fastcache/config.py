@@ -182,7 +182,7 @@ def split_args(line: str):
                 if i >= n:
                     return None
                 ch = line[i]
-                if ch == "\\" and i + 3 < n + 0 and line[i + 1] == "x" and _ishex(line[i + 2]) \
+                if ch == "\\" and i + 3 < n and line[i + 1] == "x" and _ishex(line[i + 2]) \
                         and _ishex(line[i + 3]):
                     cur.append(chr(int(line[i + 2:i + 4], 16)))
                     i += 3
