@@ -1,0 +1,1 @@
+"""fastcache's Cython data plane (see core.pyx)."""

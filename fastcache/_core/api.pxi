@@ -1,0 +1,138 @@
+# api.pxi — the coarse-grained interface the Python orchestration layer uses:
+# start-up, cron, configuration fields, statistics.  Called per operation or per
+# cron tick, never per command.
+
+import os as _os
+
+def init(int databases):
+    """Create the databases and seed the keyspace hash (once, before serving)."""
+    cdef bytes seed = _os.urandom(16)
+    memcpy(hash_seed, PyBytes_AS_STRING(seed), 16)
+    global rnd_state
+    rnd_state = int.from_bytes(_os.urandom(8), "little") | 1
+    update_cached_time()
+    if dbs == NULL:
+        dbs_init(databases)
+    srv.databases = databases
+
+cdef int resize_db = 0
+
+def cron(bint active_expire=True, bint activerehashing=True):
+    """The core part of serverCron: clock, active expiry, table resizes and 1 ms of
+    incremental rehashing (Redis's databasesCron).  Returns keys expired."""
+    cdef long long expired = 0
+    cdef int j
+    cdef fc_db *db
+    update_cached_time()
+    if active_expire and srv.active_expire_enabled:
+        expired = active_expire_cycle()
+    for j in range(ndbs):
+        db = &dbs[j]
+        if dict_needs_shrink(&db.keys):
+            dict_shrink(&db.keys)
+        if dict_needs_shrink(&db.expires):
+            dict_shrink(&db.expires)
+    if activerehashing:
+        for j in range(ndbs):
+            db = &dbs[j]
+            if dict_is_rehashing(&db.keys):
+                dict_rehash_ms(&db.keys, 1)
+                break
+            if dict_is_rehashing(&db.expires):
+                dict_rehash_ms(&db.expires, 1)
+                break
+    return expired
+
+def set_option(str name, value):
+    """Write a configuration value the core consumes (config apply hooks)."""
+    global expire_enabled_for_lookups
+    if name == "proto-max-bulk-len":
+        srv.proto_max_bulk_len = value
+    elif name == "client-query-buffer-limit":
+        srv.client_query_buffer_limit = value
+    elif name == "maxmemory":
+        srv.maxmemory = value
+    elif name == "hz":
+        srv.hz = max(1, min(500, value))
+    elif name == "requirepass":
+        srv.requirepass_set = 1 if value else 0
+    elif name == "slowlog-log-slower-than":
+        srv.slowlog_log_slower_than = value
+    elif name == "active-expire":
+        srv.active_expire_enabled = 1 if value else 0
+    else:
+        raise KeyError(name)
+
+def used_memory():
+    """Bytes allocated through the counting allocator (C data of the core)."""
+    return fc_used_memory
+
+def keyspace_info():
+    """[(db, keys, expires, avg_ttl)] for databases that hold keys."""
+    cdef int j
+    out = []
+    for j in range(ndbs):
+        if dict_size(&dbs[j].keys):
+            out.append((j, dict_size(&dbs[j].keys), dict_size(&dbs[j].expires), dbs[j].avg_ttl))
+    return out
+
+def total_keys():
+    cdef long long n = 0
+    cdef int j
+    for j in range(ndbs):
+        n += dict_size(&dbs[j].keys)
+    return n
+
+_STAT_FIELDS = {
+    "total_commands_processed": 0, "total_connections_received": 1, "rejected_connections": 2,
+    "expired_keys": 3, "expired_time_cap_reached_count": 4, "keyspace_hits": 5, "keyspace_misses": 6,
+    "total_net_input_bytes": 7, "total_net_output_bytes": 8, "total_error_replies": 9,
+    "unexpected_error_replies": 10, "evicted_keys": 11, "total_reads_processed": 12,
+    "total_writes_processed": 13, "expire_cycle_cpu_milliseconds": 14, "dirty": 15,
+}
+
+def stats():
+    """The server counters INFO reports, by Redis's field names."""
+    return {
+        "total_commands_processed": srv.stat_numcommands,
+        "total_connections_received": srv.stat_numconnections,
+        "rejected_connections": srv.stat_rejected_conn,
+        "expired_keys": srv.stat_expiredkeys,
+        "expired_time_cap_reached_count": srv.stat_expired_time_cap_reached_count,
+        "keyspace_hits": srv.stat_keyspace_hits,
+        "keyspace_misses": srv.stat_keyspace_misses,
+        "total_net_input_bytes": srv.stat_net_input_bytes,
+        "total_net_output_bytes": srv.stat_net_output_bytes,
+        "total_error_replies": srv.stat_total_error_replies,
+        "unexpected_error_replies": srv.stat_unexpected_error_replies,
+        "evicted_keys": srv.stat_evictedkeys,
+        "total_reads_processed": srv.stat_total_reads_processed,
+        "total_writes_processed": srv.stat_total_writes_processed,
+        "expire_cycle_cpu_milliseconds": srv.stat_expire_cycle_time_used // 1000,
+        "dirty": srv.dirty,
+    }
+
+def reset_stats():
+    """CONFIG RESETSTAT's share of the core."""
+    srv.stat_numcommands = 0
+    srv.stat_numconnections = 0
+    srv.stat_rejected_conn = 0
+    srv.stat_expiredkeys = 0
+    srv.stat_expired_time_cap_reached_count = 0
+    srv.stat_keyspace_hits = 0
+    srv.stat_keyspace_misses = 0
+    srv.stat_net_input_bytes = 0
+    srv.stat_net_output_bytes = 0
+    srv.stat_total_error_replies = 0
+    srv.stat_unexpected_error_replies = 0
+    srv.stat_evictedkeys = 0
+    srv.stat_total_reads_processed = 0
+    srv.stat_total_writes_processed = 0
+    srv.stat_expire_cycle_time_used = 0
+    reset_command_stats()
+
+def count_rejected_connection():
+    srv.stat_rejected_conn += 1
+
+def mstime():
+    return srv.mstime

@@ -1,0 +1,323 @@
+# client.pxi — the client connection: an asyncio BufferedProtocol in Cython.
+#
+# Design note.  uvloop reads straight into `qbuf` (get_buffer returns the client
+# itself, which exports the buffer's free tail through __getbuffer__: no
+# memoryview object per read).  buffer_updated() parses and executes every
+# complete command in the batch, appending replies to `obuf`, then flushes once.
+#
+# The flush writes directly to the socket with send(2) when the transport has
+# nothing queued — one syscall per batch, no bytes object.  If the kernel takes
+# only part (or EAGAIN), the rest goes to transport.write(), and from then on all
+# output goes through the transport until its buffer drains, so order is kept.
+# When the transport buffer passes its high-water mark, reading pauses (a client
+# that doesn't read its replies can't make us buffer without bound).
+#
+# Memory ownership: qbuf, obuf, argv arrays and the inline scratch buffer are
+# fc_malloc'ed by the client and freed in __dealloc__.  argv slices point into
+# qbuf (or the inline buffer) and are valid only while a command executes.
+
+import asyncio as _asyncio
+import socket as _socket
+
+cdef object _log_exception = None   # bound by the server: fn(msg)
+
+cdef long long next_client_id = 1
+
+cdef class ClientBase:
+    # --- input ---
+    cdef char *qbuf
+    cdef size_t qcap, qlen, qpos, cmd_start
+    cdef int reqtype
+    cdef int multibulklen
+    cdef long long bulklen
+    cdef int argc, argv_cap
+    cdef const char **argv
+    cdef size_t *argvlen
+    cdef char *inline_buf
+    cdef size_t inline_cap
+    cdef Py_ssize_t view_shape[1]
+    cdef Py_ssize_t view_strides[1]
+    # --- output ---
+    cdef char *obuf
+    cdef size_t olen, ocap
+    cdef readonly object transport
+    cdef int fd
+    cdef bint transport_pending
+    # --- state ---
+    cdef readonly long long id
+    cdef fc_db *db
+    cdef public int resp
+    cdef public bint authenticated
+    cdef public bint close_after_reply
+    cdef bint closed
+    cdef bint is_master
+    cdef bint cmd_failed
+    cdef fc_command *cur_cmd          # the command executing (for error texts)
+    cdef public int reply_mode        # 0 on, 1 off, 2 skip next, 3 skip this one
+    cdef public object name
+    cdef public object server
+    cdef public object lib_name
+    cdef public object lib_ver
+    cdef public long long ctime_ms
+    cdef public long long last_interaction_ms
+    cdef public object addr
+    cdef public object laddr
+    cdef public bint no_evict
+    cdef public int flags_py          # Python-side client flags (monitor, ...)
+    cdef public object last_cmd
+
+    def __cinit__(self):
+        global next_client_id
+        self.qcap = PROTO_IOBUF_LEN
+        self.qbuf = <char *>fc_malloc(self.qcap)
+        self.ocap = PROTO_REPLY_CHUNK_BYTES
+        self.obuf = <char *>fc_malloc(self.ocap)
+        self.bulklen = -1
+        self.argv_cap = 8
+        self.argv = <const char **>fc_malloc(8 * sizeof(char *))
+        self.argvlen = <size_t *>fc_malloc(8 * sizeof(size_t))
+        self.fd = -1
+        self.resp = 2
+        self.authenticated = not srv.requirepass_set
+        self.db = &dbs[0]
+        self.id = next_client_id
+        next_client_id += 1
+        self.ctime_ms = srv.mstime
+        self.last_interaction_ms = srv.mstime
+        self.last_cmd = b"NULL"
+
+    def __dealloc__(self):
+        fc_free(self.qbuf)
+        fc_free(self.obuf)
+        fc_free(self.argv)
+        fc_free(self.argvlen)
+        fc_free(self.inline_buf)
+
+    # ---- buffer protocol: expose the free tail of qbuf to uvloop ----
+    def __getbuffer__(self, Py_buffer *buffer, int flags):
+        self.view_shape[0] = <Py_ssize_t>(self.qcap - self.qlen)
+        self.view_strides[0] = 1
+        buffer.buf = self.qbuf + self.qlen
+        buffer.len = self.view_shape[0]
+        buffer.obj = self
+        buffer.readonly = 0
+        buffer.itemsize = 1
+        buffer.format = NULL
+        buffer.ndim = 1
+        buffer.shape = self.view_shape
+        buffer.strides = self.view_strides
+        buffer.suboffsets = NULL
+        buffer.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer *buffer):
+        pass
+
+    # ---- asyncio protocol ----
+    def connection_made(self, transport):
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            self.fd = sock.fileno()
+            try:
+                self.addr = transport.get_extra_info("peername")
+                self.laddr = transport.get_extra_info("sockname")
+            except Exception:
+                pass
+        transport.set_write_buffer_limits(high=64 * 1024 * 1024)
+        srv.stat_numconnections += 1
+        if self.server is not None:
+            self.server.client_connected(self)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        if self.server is not None:
+            self.server.client_disconnected(self)
+        self.transport = None
+
+    def eof_received(self):
+        return False
+
+    def pause_writing(self):
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self):
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+
+    def get_buffer(self, Py_ssize_t sizehint):
+        client_make_room(self)
+        return self
+
+    def buffer_updated(self, Py_ssize_t nbytes):
+        self.qlen += <size_t>nbytes
+        srv.stat_net_input_bytes += nbytes
+        srv.stat_total_reads_processed += 1
+        update_cached_time()
+        self.last_interaction_ms = srv.mstime
+        process_input(self)
+        if self.qlen - self.cmd_start > <size_t>srv.client_query_buffer_limit and not self.closed:
+            if _log_exception is not None:
+                _log_exception("Closing client that reached max query buffer length (qbuf initial bytes: %r)"
+                               % PyBytes_FromStringAndSize(self.qbuf + self.cmd_start,
+                                                           min(64, self.qlen - self.cmd_start)), False)
+            self.olen = 0
+            self.close_now()
+            return
+        flush_output(self)
+        if self.close_after_reply:
+            self.close_now()
+
+    # ---- Python-side API (admin commands) ----
+    def reply(self, obj):
+        """Append a Python value encoded as RESP (see fastcache.respvalue)."""
+        cdef bytes b = _respvalue_encode(obj, self.resp)
+        add_reply_raw(self, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
+
+    def reply_raw(self, bytes b):
+        add_reply_raw(self, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
+
+    def reply_error(self, msg):
+        add_reply_error_py(self, msg)
+
+    def flush(self):
+        flush_output(self)
+
+    def close_now(self):
+        """Close the connection after writing what is queued."""
+        if self.closed:
+            return
+        flush_output(self)
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    property dbid:
+        def __get__(self):
+            return self.db.id if self.db != NULL else 0
+
+    property qbuf_len:
+        def __get__(self):
+            return self.qlen - self.qpos
+
+    property qbuf_cap:
+        def __get__(self):
+            return self.qcap
+
+    property obuf_len:
+        def __get__(self):
+            return self.olen
+
+    property argv_mem:
+        def __get__(self):
+            return self.argv_cap * (sizeof(char *) + sizeof(size_t))
+
+    def select(self, int dbid):
+        if dbid < 0 or dbid >= ndbs:
+            return False
+        self.db = &dbs[dbid]
+        return True
+
+cdef object _respvalue_encode = None
+
+cdef void client_make_room(ClientBase c) noexcept:
+    """Ensure free space for the next read.  Normally 16 KiB; while a big bulk is
+    pending, exactly what the rest of that bulk needs, so it lands contiguously
+    with a single growth."""
+    cdef size_t need = PROTO_IOBUF_LEN
+    cdef size_t want, cap
+    cdef size_t shift
+    cdef char *old
+    cdef int i
+    if c.reqtype == REQ_MULTIBULK and c.bulklen >= PROTO_MBULK_BIG_ARG:
+        want = c.qpos + <size_t>c.bulklen + 2
+        if want > c.qlen:
+            need = want - c.qlen
+    if c.qcap - c.qlen >= need:
+        return
+    old = c.qbuf
+    shift = c.cmd_start
+    if shift > 0:
+        memmove(c.qbuf, c.qbuf + shift, c.qlen - shift)
+        c.qlen -= shift
+        c.qpos -= shift
+        c.cmd_start = 0
+    if c.qcap - c.qlen < need:
+        cap = c.qlen + need
+        if c.bulklen < PROTO_MBULK_BIG_ARG and cap < c.qcap * 2:
+            cap = c.qcap * 2
+        c.qbuf = <char *>fc_realloc(c.qbuf, cap)
+        c.qcap = cap
+    # argv slices of the partial command move with the buffer
+    if c.reqtype == REQ_MULTIBULK:
+        for i in range(c.argc):
+            c.argv[i] = c.qbuf + (c.argv[i] - old - <Py_ssize_t>shift)
+
+cdef inline void reset_parse(ClientBase c) noexcept:
+    c.reqtype = REQ_NONE
+    c.argc = 0
+    c.multibulklen = 0
+    c.bulklen = -1
+
+cdef void process_input(ClientBase c):
+    cdef int r
+    while c.qpos < c.qlen and not c.close_after_reply and not c.closed:
+        if c.reqtype == REQ_NONE:
+            c.cmd_start = c.qpos
+            c.reqtype = REQ_MULTIBULK if c.qbuf[c.qpos] == 42 else REQ_INLINE
+        if c.reqtype == REQ_MULTIBULK:
+            r = parse_multibulk(c)
+        else:
+            r = parse_inline(c)
+        if r != PARSE_DONE:
+            break
+        if c.argc > 0:
+            execute_command(c)
+        reset_parse(c)
+    if c.reqtype == REQ_NONE:
+        c.cmd_start = c.qpos
+    if c.qpos == c.qlen:
+        c.qpos = 0
+        c.qlen = 0
+        c.cmd_start = 0
+        if c.qcap > 4 * PROTO_IOBUF_LEN:
+            # give back a buffer that grew for one big request
+            c.qbuf = <char *>fc_realloc(c.qbuf, PROTO_IOBUF_LEN)
+            c.qcap = PROTO_IOBUF_LEN
+
+cdef void flush_output(ClientBase c):
+    cdef ssize_t n
+    cdef size_t off = 0
+    if c.olen == 0 or c.closed:
+        return
+    srv.stat_net_output_bytes += c.olen
+    srv.stat_total_writes_processed += 1
+    if c.transport_pending:
+        if c.transport.get_write_buffer_size() == 0:
+            c.transport_pending = False
+    if not c.transport_pending and c.fd >= 0:
+        while off < c.olen:
+            n = send(c.fd, c.obuf + off, c.olen - off, MSG_NOSIGNAL | MSG_DONTWAIT)
+            if n < 0:
+                if errno == EINTR:
+                    continue
+                break
+            off += <size_t>n
+    if off < c.olen:
+        # kernel buffer full (or an error the transport will report): queue the rest
+        c.transport.write(PyBytes_FromStringAndSize(c.obuf + off, c.olen - off))
+        c.transport_pending = True
+    c.olen = 0
+    if c.ocap > 4 * PROTO_REPLY_CHUNK_BYTES:
+        c.obuf = <char *>fc_realloc(c.obuf, PROTO_REPLY_CHUNK_BYTES)
+        c.ocap = PROTO_REPLY_CHUNK_BYTES
+
+cdef inline bytes argv_bytes(ClientBase c, int i):
+    return PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])
+
+cdef list argv_list(ClientBase c):
+    return [PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i]) for i in range(c.argc)]
+
+class Client(ClientBase, _asyncio.BufferedProtocol):
+    """The connection protocol uvloop drives (ClientBase with asyncio's ABC)."""
+    pass

@@ -1,0 +1,26 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# distutils: language = c
+"""fastcache's data plane: one extension assembled from area files (uvloop style).
+
+The spine only includes the areas, in dependency order, so that `cdef inline`
+helpers of one area inline into every other.  Each area file opens with its own
+design note.  Layer order follows ARCHITECTURE.md §2: allocation and C kernels,
+structures (dict), objects and keyspace, protocol (reply writer, RESP parser),
+client connection, dispatch, then the command families.
+"""
+
+include "common.pxi"
+include "errors.pxi"
+include "dict.pxi"
+include "object.pxi"
+include "db.pxi"
+include "reply.pxi"
+include "resp.pxi"
+include "client.pxi"
+include "dispatch.pxi"
+include "t_string.pxi"
+include "keys.pxi"
+include "conn.pxi"
+include "server_cmds.pxi"
+include "cmdtable.pxi"
+include "api.pxi"

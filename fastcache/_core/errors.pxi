@@ -1,0 +1,53 @@
+# errors.pxi — the error catalogue: every error reply the core sends, with Redis 7.0's
+# exact text.  Frequent ones are pre-built full RESP lines (no formatting at run
+# time); parametrised ones are formatted by the reply layer from the templates here.
+# errorstats counts replies by their code (the first word), as Redis does.
+
+cdef const char *E_WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+cdef const char *E_SYNTAX = b"-ERR syntax error\r\n"
+cdef const char *E_NOTINT = b"-ERR value is not an integer or out of range\r\n"
+cdef const char *E_NOTFLOAT = b"-ERR value is not a valid float\r\n"
+cdef const char *E_OVERFLOW = b"-ERR increment or decrement would overflow\r\n"
+cdef const char *E_NOSUCHKEY = b"-ERR no such key\r\n"
+cdef const char *E_DBINDEX = b"-ERR DB index is out of range\r\n"
+cdef const char *E_SAMEOBJ = b"-ERR source and destination objects are the same\r\n"
+cdef const char *E_BITOFFSET = b"-ERR bit offset is not an integer or out of range\r\n"
+cdef const char *E_BITVALUE = b"-ERR bit is not an integer or out of range\r\n"
+cdef const char *E_STRINGSIZE = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+cdef const char *E_OFFSETRANGE = b"-ERR offset is out of range\r\n"
+cdef const char *E_NAN_INF = b"-ERR increment would produce NaN or Infinity\r\n"
+cdef const char *E_NOAUTH = b"-NOAUTH Authentication required.\r\n"
+cdef const char *E_TIMEOUT_NEG = b"-ERR timeout is negative\r\n"
+cdef const char *E_NOTINT_POSITIVE = b"-ERR value is out of range, must be positive\r\n"
+
+# errorstats: counts per error code.  Redis caps the number of distinct codes at 128
+# (ERROR_STATS_NUMBER) and then stops tracking new ones; so do we.
+cdef enum:
+    ERRSTAT_MAX = 128
+    ERRSTAT_CODE_MAX = 32
+
+ctypedef struct fc_errstat:
+    char code[ERRSTAT_CODE_MAX]
+    int codelen
+    long long count
+
+cdef fc_errstat errstats[ERRSTAT_MAX]
+cdef int n_errstats = 0
+
+cdef void errstat_count(const char *msg, size_t len) noexcept nogil:
+    """Count one error reply; msg points at the text after '-' (e.g. 'ERR syntax')."""
+    global n_errstats
+    cdef size_t n = 0
+    cdef int i
+    while n < len and msg[n] != 32 and msg[n] != 13 and n < ERRSTAT_CODE_MAX - 1:
+        n += 1
+    for i in range(n_errstats):
+        if <size_t>errstats[i].codelen == n and memcmp(errstats[i].code, msg, n) == 0:
+            errstats[i].count += 1
+            return
+    if n_errstats < ERRSTAT_MAX:
+        memcpy(errstats[n_errstats].code, msg, n)
+        errstats[n_errstats].code[n] = 0
+        errstats[n_errstats].codelen = <int>n
+        errstats[n_errstats].count = 1
+        n_errstats += 1

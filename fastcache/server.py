@@ -1,0 +1,287 @@
+"""Server lifecycle: listeners, the client registry, cron, shutdown.
+
+The data plane is the Cython core (fastcache._core.core); this module only wires
+it to uvloop: it creates the listening sockets, keeps the registry of connected
+clients for CLIENT LIST/KILL, runs serverCron's Python share (client timeouts,
+config-driven housekeeping) and calls the core's cron hz times a second.
+"""
+import asyncio
+import errno
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+
+import uvloop
+
+from fastcache import __version__
+from fastcache import log as _log
+from fastcache._core import core
+from fastcache.log import logger
+
+REDIS_VERSION = "7.0.15"
+
+
+class Server:
+    """One fastcache server process (Redis's `struct redisServer` Python side)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.clients = {}            # id -> Client
+        self.monitors = set()
+        self.listeners = []
+        self.loop = None
+        self.start_time = time.time()
+        self.start_monotonic = time.monotonic()
+        self.run_id = os.urandom(20).hex()
+        self.shutdown_requested = None
+        self.lastsave = int(time.time())
+        self.implemented = set()
+        self.slowlog = None
+        self.stat_reset_time = time.time()
+        self.unixsocket_path = None
+        self._cron_handle = None
+        self._cronloops = 0
+        self.exit_code = 0
+
+    # ---- configuration wiring ----
+    def _apply_core(self, name):
+        def apply(new, old):
+            core.set_option(name, new)
+        return apply
+
+    def _bind_config(self):
+        cfg = self.config
+        for name in ("proto-max-bulk-len", "client-query-buffer-limit", "maxmemory", "hz",
+                     "slowlog-log-slower-than"):
+            core.set_option(name, cfg.get(name))
+            cfg.register_apply(name, self._apply_core(name))
+        core.set_option("requirepass", bool(cfg.get("requirepass")))
+        cfg.register_apply("requirepass", lambda new, old: core.set_option("requirepass", bool(new)))
+        cfg.register_apply("loglevel", lambda new, old: _log.setup(cfg.get("logfile"), new))
+        cfg.register_apply("maxclients", lambda new, old: self._adjust_open_files(new))
+
+    def _adjust_open_files(self, maxclients):
+        # Redis raises RLIMIT_NOFILE to maxclients + 32 reserved descriptors.
+        want = maxclients + 32
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < want:
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard) if hard != resource.RLIM_INFINITY
+                                                            else want, hard))
+            except (ValueError, OSError):
+                logger.warning("You requested maxclients of %d requiring at least %d max file descriptors."
+                               % (maxclients, want))
+
+    # ---- clients ----
+    def make_client(self):
+        c = core.Client()
+        c.server = self
+        return c
+
+    def client_connected(self, c):
+        cfg = self.config
+        if len(self.clients) >= cfg.get("maxclients"):
+            core.count_rejected_connection()
+            c.reply_raw(b"-ERR max number of clients reached\r\n")
+            c.close_now()
+            return
+        if cfg.get("protected-mode") and not cfg.get("requirepass") and self._bind_is_default():
+            host = c.addr[0] if isinstance(c.addr, tuple) else None
+            if host is not None and host not in ("127.0.0.1", "::1") and not host.startswith("::ffff:127."):
+                core.count_rejected_connection()
+                c.reply_raw(PROTECTED_MODE_ERROR)
+                c.close_now()
+                return
+        self.clients[c.id] = c
+        ka = cfg.get("tcp-keepalive")
+        if ka and isinstance(c.addr, tuple):
+            sock = c.transport.get_extra_info("socket")
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, ka)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, ka // 3))
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+            except OSError:
+                pass
+
+    def client_disconnected(self, c):
+        self.clients.pop(c.id, None)
+        self.monitors.discard(c)
+
+    def _bind_is_default(self):
+        return self.config.get("bind") in (["*", "-::*"], ["* -::*"], [], "* -::*")
+
+    # ---- lifecycle ----
+    async def start(self):
+        self.loop = asyncio.get_running_loop()
+        cfg = self.config
+        core.init(cfg.get("databases"))
+        self._bind_config()
+        self._adjust_open_files(cfg.get("maxclients"))
+        port = cfg.get("port")
+        backlog = cfg.get("tcp-backlog")
+        if port:
+            binds = cfg.get("bind")
+            if isinstance(binds, str):
+                binds = binds.split()
+            for addr in binds:
+                optional = addr.startswith("-")
+                host = addr.lstrip("-")
+                if host == "*":
+                    host = "0.0.0.0"
+                elif host == "::*":
+                    host = "::"
+                try:
+                    srv = await self.loop.create_server(
+                        self.make_client, host=host, port=port, reuse_address=True, backlog=backlog,
+                        **({"reuse_port": False}))
+                except OSError as exc:
+                    if optional and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                        continue
+                    if host == "::" and exc.errno == errno.EADDRINUSE:
+                        continue
+                    logger.warning("Warning: Could not create server TCP listening socket %s:%d: %s"
+                                   % (host, port, exc.strerror))
+                    raise SystemExit(1)
+                self.listeners.append(srv)
+        path = cfg.get("unixsocket")
+        if path:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            srv = await self.loop.create_unix_server(self.make_client, path=path, backlog=backlog)
+            perm = cfg.get("unixsocketperm")
+            if perm:
+                os.chmod(path, perm)
+            self.unixsocket_path = path
+            self.listeners.append(srv)
+        if not self.listeners:
+            logger.warning("Failed listening on port %d (tcp), aborting." % port)
+            raise SystemExit(1)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.loop.add_signal_handler(sig, self._on_signal, sig)
+        self._schedule_cron()
+        logger.info("Server initialized")
+        logger.info("Ready to accept connections tcp")
+
+    def _schedule_cron(self):
+        hz = max(1, min(500, self.config.get("hz")))
+        self._cron_handle = self.loop.call_later(1.0 / hz, self._cron)
+
+    def _cron(self):
+        try:
+            core.cron(True, bool(self.config.get("activerehashing")))
+            self._cronloops += 1
+            hz = max(1, self.config.get("hz"))
+            if self._cronloops % hz == 0:
+                self._clients_cron()
+        except Exception as exc:  # the cron must survive anything
+            logger.warning("cron error: %r" % (exc,))
+        if self.shutdown_requested is None:
+            self._schedule_cron()
+
+    def _clients_cron(self):
+        timeout = self.config.get("timeout")
+        if not timeout:
+            return
+        now = core.mstime()
+        for c in list(self.clients.values()):
+            if c in self.monitors:
+                continue
+            if now - c.last_interaction_ms > timeout * 1000:
+                c.close_now()
+
+    def _on_signal(self, sig):
+        name = "SIGINT" if sig == signal.SIGINT else "SIGTERM"
+        logger.warning("Received %s scheduling shutdown..." % name)
+        self.request_shutdown()
+
+    def request_shutdown(self, code=0):
+        if self.shutdown_requested is None:
+            self.shutdown_requested = code
+            self.loop.call_soon(self._finish_shutdown)
+
+    def _finish_shutdown(self):
+        logger.warning("User requested shutdown...")
+        for srv in self.listeners:
+            srv.close()
+        if self.unixsocket_path:
+            try:
+                os.unlink(self.unixsocket_path)
+            except OSError:
+                pass
+        for c in list(self.clients.values()):
+            c.close_now()
+        pidfile = self.config.get("pidfile")
+        if pidfile:
+            try:
+                os.unlink(pidfile)
+            except OSError:
+                pass
+        logger.warning("%s is now ready to exit, bye bye..." % "Redis")
+        self.loop.stop()
+
+    def reset_stats(self):
+        core.reset_stats()
+        if self.slowlog is not None:
+            pass
+        self.stat_reset_time = time.time()
+
+
+PROTECTED_MODE_ERROR = (
+    b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is "
+    b"set for the default user. In this mode connections are only accepted from the loopback interface. "
+    b"If you want to connect from external computers to Redis you may adopt one of the following "
+    b"solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from "
+    b"the loopback interface by connecting to Redis from the same host the server is running, however "
+    b"MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make "
+    b"this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis "
+    b"configuration file, and setting the protected mode option to 'no', and then restarting the server. "
+    b"3) If you started the server manually just for testing, restart it with the '--protected-mode no' "
+    b"option. 4) Set up an authentication password for the default user. NOTE: You only need to do one "
+    b"of the above things in order for the server to start accepting connections from the outside.\r\n")
+
+
+def daemonize():
+    """Detach like Redis's daemonize(): fork, setsid, stdio to /dev/null."""
+    if os.fork() != 0:
+        os._exit(0)
+    os.setsid()
+    fd = os.open(os.devnull, os.O_RDWR)
+    for std in (0, 1, 2):
+        os.dup2(fd, std)
+    if fd > 2:
+        os.close(fd)
+
+
+def run(config):
+    """Start a server with `config` and run until shutdown. Returns the exit code."""
+    from fastcache import registry
+    if config.get("daemonize"):
+        daemonize()
+    _log.setup(config.get("logfile"), config.get("loglevel"))
+    d = config.get("dir")
+    if d:
+        os.chdir(d)
+    logger.info("oO0OoO0OoO0Oo fastcache is starting oO0OoO0OoO0Oo")
+    logger.info("fastcache version=%s, redis_version=%s, bits=64, pid=%d, just started"
+                % (__version__, REDIS_VERSION, os.getpid()))
+    pidfile = config.get("pidfile")
+    if pidfile:
+        with open(pidfile, "w") as f:
+            f.write("%d\n" % os.getpid())
+    server = Server(config)
+    registry.register_all(server)
+    uvloop.install() if sys.version_info < (3, 12) else None
+    loop = uvloop.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(server.start())
+        loop.run_forever()
+    finally:
+        loop.close()
+    return server.exit_code
