@@ -390,3 +390,8 @@ def cmd_command(c, argv: List[bytes]) -> None:
         _getkeys(c, argv, impl, True)
     else:  # pragma: no cover - table and handler out of sync
         c.reply(_unknown_subcommand(argv[1]))
+
+
+HANDLERS = {
+    "command": cmd_command,
+}
