@@ -51,3 +51,16 @@ cdef void errstat_count(const char *msg, size_t len) noexcept nogil:
         errstats[n_errstats].codelen = <int>n
         errstats[n_errstats].count = 1
         n_errstats += 1
+
+# ---- keys family (keys.pxi) ----
+cdef const char *E_INVALID_CURSOR = b"-ERR invalid cursor\r\n"
+cdef const char *E_INT_RANGE = b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
+cdef const char *E_SWAPDB_FIRST = b"-ERR invalid first DB index\r\n"
+cdef const char *E_SWAPDB_SECOND = b"-ERR invalid second DB index\r\n"
+cdef const char *E_EXPIRE_NX_COMPAT = b"-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"
+cdef const char *E_EXPIRE_GT_LT = b"-ERR GT and LT options at the same time are not compatible\r\n"
+cdef const char *E_UNKNOWN_TYPE = b"-ERR unknown type object\r\n"
+cdef const char *E_LFU_NOT_SELECTED = (b"-ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+    b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
+cdef const char *E_LFU_SELECTED = (b"-ERR An LFU maxmemory policy is selected, idle time not tracked. "
+    b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
