@@ -660,14 +660,13 @@ cdef void cmd_object_refcount(ClientBase c) noexcept:
     add_reply_int(c, 1)
 
 cdef void cmd_object_idletime(ClientBase c) noexcept:
-    # The error comes before the lookup: no null reply under an LFU policy.
-    cdef fc_entry *e
+    # The key is looked up first: a missing key is a null even under an LFU policy.
+    cdef fc_entry *e = object_lookup(c)
     cdef unsigned long long idle
+    if e == NULL:
+        return
     if srv.maxmemory_policy & MAXMEMORY_FLAG_LFU:
         add_reply_error(c, E_LFU_SELECTED)
-        return
-    e = object_lookup(c)
-    if e == NULL:
         return
     # estimateObjectIdleTime: the 24-bit LRU clock wraps around.
     if srv.lruclock >= e.lru:
@@ -680,13 +679,12 @@ cdef void cmd_object_freq(ClientBase c) noexcept:
     # Under an LFU policy the entry's lru field holds Redis's layout: 16 bits of
     # minutes of the last decrement, 8 bits of logarithmic counter.  Reading the
     # counter applies the pending decay (LFUDecrAndReturn, lfu-decay-time 1).
-    cdef fc_entry *e
+    cdef fc_entry *e = object_lookup(c)
     cdef unsigned long ldt, counter, now, elapsed
+    if e == NULL:
+        return
     if not (srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
         add_reply_error(c, E_LFU_NOT_SELECTED)
-        return
-    e = object_lookup(c)
-    if e == NULL:
         return
     ldt = e.lru >> 8
     counter = e.lru & 255
