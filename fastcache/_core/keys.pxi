@@ -573,7 +573,9 @@ cdef void ttl_generic(ClientBase c, bint output_ms, bint output_abs) noexcept:
     ttl = expire if output_abs else expire - srv.mstime
     if ttl < 0:
         ttl = 0
-    add_reply_int(c, ttl if output_ms else (ttl + 500) // 1000)
+    # ttl >= 0 here; unsigned arithmetic keeps (ttl + 500) from overflowing near
+    # LLONG_MAX (Redis's reply there is the mathematically rounded value).
+    add_reply_int(c, ttl if output_ms else <long long>((<unsigned long long>ttl + 500) // 1000))
 
 cdef void cmd_ttl(ClientBase c) noexcept:
     ttl_generic(c, False, False)
