@@ -19,7 +19,9 @@
 #   range check comes after (so a huge n can wrap to a small valid offset);
 # - BITFIELD ... OVERFLOW FAIL still creates/pads the key and counts as a change;
 # - unsigned SET of a negative value is an overflow "above" the maximum
-#   (the value is taken as a uint64), so SAT stores the maximum.
+#   (the value is taken as a uint64), so SAT stores the maximum; a signed SET
+#   of a hugely negative value can saturate to the maximum too (see
+#   bf_signed_overflow).
 
 # Word-at-a-time kernels for BITOP (8-byte loads through memcpy: no alignment or
 # aliasing assumptions; the compiler turns them into plain loads).
@@ -550,25 +552,34 @@ cdef inline void bf_set(unsigned char *p, uint64_t offset, int bits, uint64_t va
         bits -= take
 
 cdef inline int64_t bf_sign_extend(uint64_t v, int bits) noexcept:
-    if bits < 64 and (v & (1ULL << (bits - 1))):
-        v |= (<uint64_t>0xFFFFFFFFFFFFFFFFULL) << bits
+    """The low `bits` bits of v as a two's complement iN (higher bits ignored)."""
+    cdef uint64_t high
+    if bits < 64:
+        high = (<uint64_t>0xFFFFFFFFFFFFFFFFULL) << bits
+        if v & (1ULL << (bits - 1)):
+            v |= high
+        else:
+            v &= ~high
     return <int64_t>v
 
 cdef bint bf_signed_overflow(int64_t value, int64_t incr, int bits, int owtype, int64_t *out) noexcept:
-    """value+incr against the iN range [min, max] in exact arithmetic.  On
-    overflow *out gets the WRAP (two's complement, N bits) or SAT (clamped)
-    result and True is returned; on no overflow *out is value+incr."""
+    """value+incr against the iN range [min, max].  On overflow *out gets the
+    WRAP (two's complement, N bits) or SAT (clamped) result and True is returned;
+    otherwise *out is value+incr.
+
+    Redis compares incr with the headroom max-value / min-value computed in 64-bit
+    two's complement, and for N < 64 those differences can wrap: a SET (incr 0)
+    of a value below 2**(N-1) - 2**63 gets a "negative headroom" and counts as
+    overflowing upwards, so SAT stores max.  Reproduced here on purpose."""
     cdef int64_t vmax = 0x7FFFFFFFFFFFFFFFLL if bits == 64 else ((<int64_t>1 << (bits - 1)) - 1)
     cdef int64_t vmin = -vmax - 1
+    cdef int64_t room_up = <int64_t>(<uint64_t>vmax - <uint64_t>value)
+    cdef int64_t room_down = <int64_t>(<uint64_t>vmin - <uint64_t>value)
     cdef uint64_t wrapped = <uint64_t>value + <uint64_t>incr
     cdef int dirn = 0
-    if value > vmax:
+    if value > vmax or (bits != 64 and incr > room_up) or (value >= 0 and incr > 0 and incr > room_up):
         dirn = 1
-    elif value < vmin:
-        dirn = -1
-    elif incr > 0 and <uint64_t>incr > <uint64_t>vmax - <uint64_t>value:
-        dirn = 1
-    elif incr < 0 and (<uint64_t>0 - <uint64_t>incr) > <uint64_t>value - <uint64_t>vmin:
+    elif value < vmin or (bits != 64 and incr < room_down) or (value < 0 and incr < 0 and incr < room_down):
         dirn = -1
     if dirn == 0:
         out[0] = <int64_t>wrapped
