@@ -17,7 +17,8 @@
 #   they parse start/end, so a missing key with garbage ranges is not an error;
 # - "#n" bitfield offsets are n*width with a wrapping 64-bit multiply, the
 #   range check comes after (so a huge n can wrap to a small valid offset);
-# - BITFIELD ... OVERFLOW FAIL still creates/pads the key and counts as a change;
+# - BITFIELD ... OVERFLOW FAIL still creates/pads the key, but a failed write is
+#   not a change (srv.dirty counts only writes done);
 # - unsigned SET of a negative value is an overflow "above" the maximum
 #   (the value is taken as a uint64), so SAT stores the maximum; a signed SET
 #   of a hugely negative value can saturate to the maximum too (see
@@ -489,10 +490,9 @@ cdef void cmd_bitop(ClientBase c) noexcept:
         srv.dirty += 1
     else:
         fc_free(block)
-        # every source empty or missing: the destination is deleted
-        slot = lookup_write(c, c.argv[2], c.argvlen[2])
-        if slot != NULL:
-            db_unlink_free(c.db, slot)
+        # every source empty or missing: the destination is deleted (dbDelete,
+        # which removes even a key whose TTL has passed, without counting it expired)
+        if db_delete(c.db, c.argv[2], c.argvlen[2]):
             srv.dirty += 1
     add_reply_int(c, <long long>maxlen)
 
@@ -748,6 +748,7 @@ cdef void bitfield_generic(ClientBase c, bint ro_command) noexcept:
             else:
                 add_reply_int(c, snew if op.opcode == BFOP_INCRBY else sold)
                 bf_set(<unsigned char *>rawstr_data(r), op.offset, op.bits, <uint64_t>snew)
+                changes += 1
         else:
             uold = bf_get(<unsigned char *>rawstr_data(r), op.offset, op.bits)
             if op.opcode == BFOP_INCRBY:
@@ -759,7 +760,7 @@ cdef void bitfield_generic(ClientBase c, bint ro_command) noexcept:
             else:
                 add_reply_int(c, <long long>(unew if op.opcode == BFOP_INCRBY else uold))
                 bf_set(<unsigned char *>rawstr_data(r), op.offset, op.bits, unew)
-        changes += 1
+                changes += 1
     srv.dirty += changes
     bf_free_ops(ops, stack_ops)
 
