@@ -20,6 +20,14 @@ cdef const char *E_NOAUTH = b"-NOAUTH Authentication required.\r\n"
 cdef const char *E_TIMEOUT_NEG = b"-ERR timeout is negative\r\n"
 cdef const char *E_NOTINT_POSITIVE = b"-ERR value is out of range, must be positive\r\n"
 
+# --- bitmaps (bitops.pxi) ---
+cdef const char *E_BITPOS_BIT = b"-ERR The bit argument must be 1 or 0.\r\n"
+cdef const char *E_BITOP_NOT = b"-ERR BITOP NOT must be called with a single source key.\r\n"
+cdef const char *E_BITFIELD_TYPE = (b"-ERR Invalid bitfield type. Use something like i16 u8. "
+                                    b"Note that u64 is not supported but i64 is.\r\n")
+cdef const char *E_BITFIELD_OVERFLOW = b"-ERR Invalid OVERFLOW type specified\r\n"
+cdef const char *E_BITFIELD_RO = b"-ERR BITFIELD_RO only supports the GET subcommand\r\n"
+
 # errorstats: counts per error code.  Redis caps the number of distinct codes at 128
 # (ERROR_STATS_NUMBER) and then stops tracking new ones; so do we.
 cdef enum:
