@@ -56,7 +56,7 @@ class Server:
     def _bind_config(self):
         cfg = self.config
         for name in ("proto-max-bulk-len", "client-query-buffer-limit", "maxmemory", "hz",
-                     "slowlog-log-slower-than"):
+                     "slowlog-log-slower-than", "maxmemory-policy"):
             core.set_option(name, cfg.get(name))
             cfg.register_apply(name, self._apply_core(name))
         core.set_option("requirepass", bool(cfg.get("requirepass")))

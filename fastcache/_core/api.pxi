@@ -58,6 +58,11 @@ def set_option(str name, value):
         srv.requirepass_set = 1 if value else 0
     elif name == "slowlog-log-slower-than":
         srv.slowlog_log_slower_than = value
+    elif name == "maxmemory-policy":
+        # Redis's MAXMEMORY_FLAG_* bits: the LRU/LFU families (shared integers are
+        # not used under either; OBJECT FREQ needs LFU)
+        v = value.decode() if isinstance(value, bytes) else value
+        srv.maxmemory_policy = (1 if "lru" in v else 0) | (2 if "lfu" in v else 0)
     elif name == "active-expire":
         srv.active_expire_enabled = 1 if value else 0
     else:

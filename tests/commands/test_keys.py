@@ -14,7 +14,7 @@ import time
 import pytest
 
 from support.diff import nonneg_integer, sorted_array
-from support.resp import RespError, parse
+from support.resp import parse
 
 BINARY_KEYS = [b"", b"\x00", b"a\x00b", b"\xff\xfe", b"key with spaces", b"k\r\nx"]
 
@@ -485,9 +485,6 @@ def test_select_bad_db_index(diff, db):
     diff.check("SELECT", db)
 
 
-@pytest.mark.xfail(reason="conn.pxi: SELECT of a value outside the C int range replies "
-                          "'value is not an integer' instead of Redis's 'value is out of range, "
-                          "value must between ...' (not the keys family's file)", strict=False)
 @pytest.mark.parametrize("db", [b"3000000000", b"-3000000000"])
 def test_select_db_index_outside_int_range(diff, db):
     diff.check("SELECT", db)
@@ -569,5 +566,4 @@ def test_object_refcount_small_ints_unshared_with_lru_maxmemory(server_factory):
             replies.append(c.pipeline([["SET", "k", "5"], ["OBJECT", "REFCOUNT", "k"],
                                        ["CONFIG", "SET", "maxmemory", "0"],
                                        ["SET", "j", "5"], ["OBJECT", "REFCOUNT", "j"]]))
-    if replies[0] != replies[1]:
-        pytest.xfail("maxmemory-policy is not written into the core yet: " + repr(replies))
+    assert replies[0] == replies[1]
