@@ -739,3 +739,47 @@ def test_inline_commands_and_big_values(diff):
     diff.check_many([("SET", "big", big), ("GETRANGE", "big", "99990", "-1"), ("STRLEN", "big"),
                      ("APPEND", "big", "w"), ("SETRANGE", "big", "200000", "z"), ("STRLEN", "big"),
                      ("MGET", "big", "nokey")], normalize=[None, None, None, None, None, None, parsed])
+
+
+# ---- property: random sequences of string commands --------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_KEYS = st.sampled_from([b"a", b"b", b"c", EMPTY, BIN])
+_VALS = st.one_of(
+    st.sampled_from([b"0", b"1", b"-1", b"42", b"9223372036854775807", b"-9223372036854775808",
+                     b"1.5", b"-0", b"01", b"+3", b"1e3", b"", b"\x00", b"x" * 44, b"y" * 45]),
+    st.binary(max_size=12),
+    st.text(alphabet="0123456789-.e", max_size=8).map(str.encode),
+)
+_INTS = st.one_of(st.integers(-30, 30), st.sampled_from([2**63 - 1, -2**63, 2**62])).map(lambda i: str(i).encode())
+_CMD = st.one_of(
+    st.tuples(st.just(b"SET"), _KEYS, _VALS),
+    st.tuples(st.just(b"GET"), _KEYS),
+    st.tuples(st.just(b"APPEND"), _KEYS, _VALS),
+    st.tuples(st.just(b"SETRANGE"), _KEYS, st.integers(-1, 60).map(lambda i: str(i).encode()), _VALS),
+    st.tuples(st.just(b"GETRANGE"), _KEYS, _INTS, _INTS),
+    st.tuples(st.just(b"INCR"), _KEYS),
+    st.tuples(st.just(b"DECR"), _KEYS),
+    st.tuples(st.just(b"INCRBY"), _KEYS, _INTS),
+    st.tuples(st.just(b"DECRBY"), _KEYS, _INTS),
+    st.tuples(st.just(b"INCRBYFLOAT"), _KEYS, _VALS),
+    st.tuples(st.just(b"STRLEN"), _KEYS),
+    st.tuples(st.just(b"GETSET"), _KEYS, _VALS),
+    st.tuples(st.just(b"GETDEL"), _KEYS),
+    st.tuples(st.just(b"SETNX"), _KEYS, _VALS),
+    st.tuples(st.just(b"MSET"), _KEYS, _VALS, _KEYS, _VALS),
+    st.tuples(st.just(b"MSETNX"), _KEYS, _VALS, _KEYS, _VALS),
+    st.tuples(st.just(b"MGET"), _KEYS, _KEYS, _KEYS),
+    st.tuples(st.just(b"LCS"), _KEYS, _KEYS),
+    st.tuples(st.just(b"LCS"), _KEYS, _KEYS, st.sampled_from([b"LEN", b"IDX"]), st.just(b"WITHMATCHLEN")),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_CMD, min_size=1, max_size=25))
+def test_random_string_command_sequences_match_redis(diff, fc, cmds):
+    diff.check_many([(b"FLUSHALL",)] + cmds)
+    # encodings too, once OBJECT exists (keys family)
+    if not fc.call("OBJECT", "ENCODING", "a").startswith(b"-ERR unknown command"):
+        diff.check_many([(b"OBJECT", b"ENCODING", k) for k in (b"a", b"b", b"c", EMPTY, BIN)])
