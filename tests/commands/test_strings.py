@@ -731,6 +731,20 @@ def test_string_encodings_match_redis(diff, fc):
     diff.check_many([("OBJECT", "ENCODING", k) for k in keys])
 
 
+# ---- lazy expiry: every command sees an expired key as missing ----------------------------
+
+def test_commands_treat_expired_keys_as_missing(diff):
+    keys = ["inc", "app", "sr", "gr", "sl", "gx", "gd", "gs", "nx", "ms", "fl", "lc", "mg"]
+    diff.check_many([("SET", k, "123", "PX", "20") for k in keys])
+    time.sleep(0.1)
+    diff.check_many([
+        ("INCR", "inc"), ("APPEND", "app", "x"), ("SETRANGE", "sr", "2", "y"), ("GETRANGE", "gr", "0", "-1"),
+        ("STRLEN", "sl"), ("GETEX", "gx", "PERSIST"), ("GETDEL", "gd"), ("GETSET", "gs", "v"),
+        ("SETNX", "nx", "v"), ("MSETNX", "ms", "v"), ("INCRBYFLOAT", "fl", "1.5"), ("LCS", "lc", "inc"),
+        ("MGET", "mg", "inc", "app", "sr"),
+    ])
+
+
 # ---- protocol-level cases -----------------------------------------------------------------
 
 def test_inline_commands_and_big_values(diff):
