@@ -1,5 +1,4 @@
 """Server administration commands on the admin path: SHUTDOWN, ..."""
-from fastcache.log import logger
 from fastcache.respvalue import Error
 
 
@@ -30,7 +29,6 @@ def cmd_shutdown(c, argv):
     if abort:
         c.reply(Error(b"ERR No shutdown in progress."))
         return
-    logger.warning("User requested shutdown...")
     c.server.request_shutdown()
 
 

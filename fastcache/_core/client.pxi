@@ -274,8 +274,10 @@ cdef void process_input(ClientBase c):
         if c.argc > 0:
             execute_command(c)
         reset_parse(c)
-    if c.reqtype == REQ_NONE:
-        c.cmd_start = c.qpos
+    if c.reqtype != REQ_NONE:
+        # a partial command: its parsed args still live in qbuf[cmd_start:qpos]
+        return
+    c.cmd_start = c.qpos
     if c.qpos == c.qlen:
         c.qpos = 0
         c.qlen = 0

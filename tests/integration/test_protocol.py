@@ -8,18 +8,16 @@ byte).  Tests that change server-wide limits use private servers from ``server_f
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 
 from support.diff import format_mismatch
-from support.resp import ConnectionClosed, RawClient, ReplyTimeout, encode_command, parse
+from support.resp import ConnectionClosed, RawClient, ReplyTimeout, encode_command
 from support.servers import rss_bytes
 
 # ------------------------------------------------------------------------------------------
