@@ -60,6 +60,13 @@ cdef void errstat_count(const char *msg, size_t len) noexcept nogil:
         errstats[n_errstats].count = 1
         n_errstats += 1
 
+# ---- strings family (t_string.pxi) ----
+cdef const char *E_DECR_OVERFLOW = b"-ERR decrement would overflow\r\n"
+cdef const char *E_LCS_TYPE = b"-ERR The specified keys must contain string values\r\n"
+cdef const char *E_LCS_IDX_LEN = b"-ERR If you want both the length and indexes, please just use IDX.\r\n"
+cdef const char *E_LCS_TOO_LONG = b"-ERR String too long for LCS\r\n"
+cdef const char *E_LCS_MEM_LIMIT = b"-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n"
+cdef const char *E_LCS_MEM_FAIL = b"-ERR Insufficient memory, failed allocating transient memory for LCS\r\n"
 # ---- keys family (keys.pxi) ----
 cdef const char *E_INVALID_CURSOR = b"-ERR invalid cursor\r\n"
 cdef const char *E_INT_RANGE = b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
