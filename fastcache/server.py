@@ -56,7 +56,10 @@ class Server:
     def _bind_config(self):
         cfg = self.config
         for name in ("proto-max-bulk-len", "client-query-buffer-limit", "maxmemory", "hz",
-                     "slowlog-log-slower-than", "maxmemory-policy"):
+                     "slowlog-log-slower-than", "maxmemory-policy",
+                     "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+                     "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+                     "list-compress-depth"):
             core.set_option(name, cfg.get(name))
             cfg.register_apply(name, self._apply_core(name))
         core.set_option("requirepass", bool(cfg.get("requirepass")))
