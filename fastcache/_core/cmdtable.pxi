@@ -14,3 +14,6 @@ cproc("quit", cmd_quit)
 cproc("dbsize", cmd_dbsize)
 cproc("flushdb", cmd_flushdb)
 cproc("flushall", cmd_flushall)
+# admin family
+cproc("swapdb", cmd_swapdb)
+cproc("memory|usage", cmd_memory_usage)

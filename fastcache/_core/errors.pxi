@@ -51,3 +51,7 @@ cdef void errstat_count(const char *msg, size_t len) noexcept nogil:
         errstats[n_errstats].codelen = <int>n
         errstats[n_errstats].count = 1
         n_errstats += 1
+
+# ---- admin family (server_cmds.pxi) ----
+cdef const char *E_SWAPDB_FIRST = b"-ERR invalid first DB index\r\n"
+cdef const char *E_SWAPDB_SECOND = b"-ERR invalid second DB index\r\n"
