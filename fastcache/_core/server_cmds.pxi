@@ -324,3 +324,12 @@ def client_cmd_name(ClientBase c):
     if c.lastcmd == NULL:
         return "NULL"
     return c.lastcmd.name.decode()
+
+def client_info_fields(ClientBase c):
+    """(fd, argv length sum, reply buffer capacity, transport has queued output)
+    for CLIENT LIST."""
+    cdef long long argv_sum = 0
+    cdef int i
+    for i in range(c.argc):
+        argv_sum += <long long>c.argvlen[i]
+    return c.fd, argv_sum, c.ocap, bool(c.transport_pending)
