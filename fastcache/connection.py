@@ -260,11 +260,8 @@ def client_list(c, argv):
     elif len(argv) >= 4 and argv[2].lower() == b"id":
         ids = []
         for a in argv[3:]:
-            try:
-                v = int(a)
-                if str(v).encode() != a or v < 1:
-                    raise ValueError
-            except ValueError:
+            v = strict_int(a)          # 0 and negatives are valid ids that match nothing
+            if v is None:
                 return c.reply(Error(b"ERR Invalid client ID"))
             ids.append(v)
         want = set(ids)
@@ -356,7 +353,7 @@ def client_kill(c, argv):
     if len(argv) == 3:
         # old form: CLIENT KILL ip:port, replies OK or an error; may kill itself
         addr = argv[2].decode("latin-1")
-        victims = [x for x in clients if format_addr(x.addr, x.server) == addr and not x.closed]
+        victims = [x for x in clients if format_addr(x.addr, x.server) == addr]
         if not victims:
             return c.reply(Error(b"ERR No such client"))
         _kill(c, victims[:1])
@@ -398,8 +395,6 @@ def client_kill(c, argv):
             return c.reply(E_SYNTAX)
     victims = []
     for x in clients:
-        if x.closed if hasattr(x, "closed") else False:
-            continue
         if cid is not None and x.id != cid:
             continue
         if ctype is not None and client_type(x) != ctype:
