@@ -117,7 +117,7 @@ def cmd_debug(c, argv):
         else:
             c.reply(Simple(info))
     else:
-        c.reply(Error(b"ERR unknown subcommand '" + argv[1][:128] + b"'. Try DEBUG HELP."))
+        c.reply(Error(b"ERR unknown subcommand or wrong number of arguments for '" + argv[1][:128] + b"'. Try DEBUG HELP."))
 
 
 # ------------------------------------------------------------------ misc
