@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 from . import loadgen, report
-from .resp import Conn, RespError, encode, load
+from .resp import RespError, encode, load
 from .servers import (ExternalServer, LocalServer, Server, default_fastcache_cmd, tool_version)
-from .workloads import (PROFILES, count, RB_KEY, VALUE, SetupError, command_workloads, memory_shapes,
+from .workloads import (PROFILES, count, VALUE, SetupError, command_workloads, memory_shapes,
                         preload_strings, zset_grow)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

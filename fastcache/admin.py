@@ -36,7 +36,6 @@ def cmd_shutdown(c, argv):
     if abort:
         c.reply(Error(b"ERR No shutdown in progress."))
         return
-    logger.warning("User requested shutdown...")
     c.server.request_shutdown()
 
 

@@ -70,7 +70,7 @@ def cmd_hello(c, argv):
         c.authenticated = True
     if not c.authenticated:
         c.reply(Error(b"NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                      b"HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                      b"HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                       b"select the RESP protocol version at the same time"))
         return
     if name is not None:

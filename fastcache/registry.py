@@ -42,11 +42,12 @@ def _handler_for(fullname, cprocs, pyhandlers, parent=None):
     return None
 
 
-def register_all(server):
-    """Register every implemented command with the core; sets server.implemented."""
+def plan():
+    """[(definition, handler, [(subdefinition, handler), ...])] for every command
+    that will be registered; a handler is a C proc name (str) or a callable."""
     cprocs = core.c_command_names()
     pyh = python_handlers()
-    implemented = set()
+    out = []
     for d in COMMANDS:
         name = d["name"]
         subs = d.get("subcommands") or []
@@ -56,20 +57,26 @@ def register_all(server):
                 h = _handler_for(s["name"], cprocs, pyh, parent=name)
                 if h is not None:
                     chosen.append((s, h))
-            if not chosen:
-                continue
-            core.register_command(name.encode(), d["arity"], d["flags"], None)
-            implemented.add(name)
-            for s, h in chosen:
-                sub = s["name"].split("|", 1)[1]
-                core.register_subcommand(name.encode(), sub.encode(), s["arity"], s["flags"], h)
-                implemented.add(s["name"])
+            if chosen:
+                out.append((d, None, chosen))
         else:
             h = _handler_for(name, cprocs, pyh)
-            if h is None:
-                continue
-            core.register_command(name.encode(), d["arity"], d["flags"], h)
-            implemented.add(name)
+            if h is not None:
+                out.append((d, h, []))
+    return out
+
+
+def register_all(server):
+    """Register every implemented command with the core; sets server.implemented."""
+    implemented = set()
+    for d, h, subs in plan():
+        name = d["name"]
+        core.register_command(name.encode(), d["arity"], d["flags"], h)
+        implemented.add(name)
+        for s, sh in subs:
+            sub = s["name"].split("|", 1)[1]
+            core.register_subcommand(name.encode(), sub.encode(), s["arity"], s["flags"], sh)
+            implemented.add(s["name"])
     server.implemented = implemented
     from fastcache import respvalue
     from fastcache.log import logger

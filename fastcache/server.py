@@ -31,7 +31,8 @@ class Server:
         self.config = config
         self.clients = {}            # id -> Client
         self.monitors = set()
-        self.listeners = []
+        self.tcp_listeners = {}       # (host, port) -> asyncio Server
+        self.unix_listener = None
         self.loop = None
         self.start_time = time.time()
         self.start_monotonic = time.monotonic()
@@ -55,7 +56,10 @@ class Server:
     def _bind_config(self):
         cfg = self.config
         for name in ("proto-max-bulk-len", "client-query-buffer-limit", "maxmemory", "hz",
-                     "slowlog-log-slower-than"):
+                     "slowlog-log-slower-than", "maxmemory-policy",
+                     "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+                     "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+                     "list-compress-depth"):
             core.set_option(name, cfg.get(name))
             cfg.register_apply(name, self._apply_core(name))
         core.set_option("requirepass", bool(cfg.get("requirepass")))
@@ -121,52 +125,114 @@ class Server:
         core.init(cfg.get("databases"))
         self._bind_config()
         self._adjust_open_files(cfg.get("maxclients"))
-        port = cfg.get("port")
-        backlog = cfg.get("tcp-backlog")
-        if port:
-            binds = cfg.get("bind")
-            if isinstance(binds, str):
-                binds = binds.split()
-            for addr in binds:
-                optional = addr.startswith("-")
-                host = addr.lstrip("-")
-                if host == "*":
-                    host = "0.0.0.0"
-                elif host == "::*":
-                    host = "::"
-                try:
-                    srv = await self.loop.create_server(
-                        self.make_client, host=host, port=port, reuse_address=True, backlog=backlog,
-                        **({"reuse_port": False}))
-                except OSError as exc:
-                    if optional and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
-                        continue
-                    if host == "::" and exc.errno == errno.EADDRINUSE:
-                        continue
-                    logger.warning("Warning: Could not create server TCP listening socket %s:%d: %s"
-                                   % (host, port, exc.strerror))
-                    raise SystemExit(1)
-                self.listeners.append(srv)
+        try:
+            socks = self._bind_sockets(cfg.get("bind"), cfg.get("port"))
+        except OSError as exc:
+            logger.warning("Warning: Could not create server TCP listening socket %s:%d: %s"
+                           % (exc.filename or "*", cfg.get("port"), exc.strerror))
+            raise SystemExit(1)
+        for key, s in socks.items():
+            self.tcp_listeners[key] = await self._serve(s)
         path = cfg.get("unixsocket")
         if path:
             try:
                 os.unlink(path)
             except FileNotFoundError:
                 pass
-            srv = await self.loop.create_unix_server(self.make_client, path=path, backlog=backlog)
+            self.unix_listener = await self.loop.create_unix_server(
+                self.make_client, path=path, backlog=cfg.get("tcp-backlog"))
             perm = cfg.get("unixsocketperm")
             if perm:
                 os.chmod(path, perm)
             self.unixsocket_path = path
-            self.listeners.append(srv)
-        if not self.listeners:
-            logger.warning("Failed listening on port %d (tcp), aborting." % port)
+        if not self.tcp_listeners and self.unix_listener is None:
+            logger.warning("Failed listening on port %d (tcp), aborting." % cfg.get("port"))
             raise SystemExit(1)
+        cfg.register_apply("port", lambda new, old: self._rebind(cfg.get("bind"), new, "port"))
+        cfg.register_apply("bind", lambda new, old: self._rebind(new, cfg.get("port"), "bind"))
+        cfg.register_apply("dir", lambda new, old: os.chdir(new))
+        cfg.register_apply("logfile", lambda new, old: _log.setup(new, cfg.get("loglevel")))
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, self._on_signal, sig)
         self._schedule_cron()
         logger.info("Server initialized")
         logger.info("Ready to accept connections tcp")
+
+    @staticmethod
+    def _addresses(binds, port):
+        """[(host, family, optional)] for the bind list (Redis's rules: a leading '-'
+        marks an optional address; '*' / '::*' are the IPv4 / IPv6 wildcards)."""
+        if isinstance(binds, str):
+            binds = binds.split()
+        out = []
+        for addr in binds if port else []:
+            optional = addr.startswith("-")
+            host = addr.lstrip("-")
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            out.append(({"*": "0.0.0.0", "::*": "::"}.get(host, host), family, optional))
+        return out
+
+    def _bind_socket(self, host, family, port):
+        s = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            s.bind((host, port))
+            s.listen(self.config.get("tcp-backlog"))
+            s.setblocking(False)
+        except OSError:
+            s.close()
+            raise
+        return s
+
+    def _bind_sockets(self, binds, port, keep=()):
+        """Bind and listen every address not already served (`keep` holds the
+        (host, port) keys of listeners to reuse).  Binding is synchronous so that
+        CONFIG SET port/bind fails before anything changes.  Returns
+        {(host, port): socket}; raises OSError with .filename = the address."""
+        socks = {}
+        try:
+            for host, family, optional in self._addresses(binds, port):
+                if (host, port) in keep or (host, port) in socks:
+                    continue
+                try:
+                    socks[(host, port)] = self._bind_socket(host, family, port)
+                except OSError as exc:
+                    if optional and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT,
+                                                  errno.EPROTONOSUPPORT, errno.ENOPROTOOPT):
+                        continue
+                    exc.filename = host
+                    raise
+        except OSError:
+            for s in socks.values():
+                s.close()
+            raise
+        return socks
+
+    async def _serve(self, sock):
+        return await self.loop.create_server(self.make_client, sock=sock,
+                                             backlog=self.config.get("tcp-backlog"))
+
+    def _rebind(self, binds, port, what):
+        """CONFIG SET port/bind: listen on the new addresses (reusing listeners whose
+        address stays), then close the ones no longer wanted; on failure nothing
+        changes."""
+        from fastcache.config import ConfigError
+        wanted = {(h, port) for h, _, _ in self._addresses(binds, port)}
+        try:
+            socks = self._bind_sockets(binds, port, keep=set(self.tcp_listeners))
+        except OSError:
+            raise ConfigError("Unable to listen on this port" if what == "port"
+                              else "Failed to bind to specified addresses.")
+        for key in list(self.tcp_listeners):
+            if key not in wanted:
+                self.tcp_listeners.pop(key).close()
+
+        async def serve_all():
+            for key, s in socks.items():
+                self.tcp_listeners[key] = await self._serve(s)
+        self.loop.create_task(serve_all())
 
     def _schedule_cron(self):
         hz = max(1, min(500, self.config.get("hz")))
@@ -185,14 +251,12 @@ class Server:
             self._schedule_cron()
 
     def _clients_cron(self):
+        """Once a second: close idle clients (timeout) and shrink grown buffers."""
         timeout = self.config.get("timeout")
-        if not timeout:
-            return
         now = core.mstime()
         for c in list(self.clients.values()):
-            if c in self.monitors:
-                continue
-            if now - c.last_interaction_ms > timeout * 1000:
+            c.shrink_buffers()
+            if timeout and c not in self.monitors and now - c.last_interaction_ms > timeout * 1000:
                 c.close_now()
 
     def _on_signal(self, sig):
@@ -207,8 +271,10 @@ class Server:
 
     def _finish_shutdown(self):
         logger.warning("User requested shutdown...")
-        for srv in self.listeners:
+        for srv in self.tcp_listeners.values():
             srv.close()
+        if self.unix_listener is not None:
+            self.unix_listener.close()
         if self.unixsocket_path:
             try:
                 os.unlink(self.unixsocket_path)

@@ -58,6 +58,25 @@ def set_option(str name, value):
         srv.requirepass_set = 1 if value else 0
     elif name == "slowlog-log-slower-than":
         srv.slowlog_log_slower_than = value
+    elif name == "hash-max-listpack-entries":
+        srv.hash_max_listpack_entries = value
+    elif name == "hash-max-listpack-value":
+        srv.hash_max_listpack_value = value
+    elif name == "set-max-intset-entries":
+        srv.set_max_intset_entries = value
+    elif name == "zset-max-listpack-entries":
+        srv.zset_max_listpack_entries = value
+    elif name == "zset-max-listpack-value":
+        srv.zset_max_listpack_value = value
+    elif name == "list-max-listpack-size":
+        srv.list_max_listpack_size = value
+    elif name == "list-compress-depth":
+        srv.list_compress_depth = value
+    elif name == "maxmemory-policy":
+        # Redis's MAXMEMORY_FLAG_* bits: the LRU/LFU families (shared integers are
+        # not used under either; OBJECT FREQ needs LFU)
+        v = value.decode() if isinstance(value, bytes) else value
+        srv.maxmemory_policy = (1 if "lru" in v else 0) | (2 if "lfu" in v else 0)
     elif name == "active-expire":
         srv.active_expire_enabled = 1 if value else 0
     else:

@@ -107,6 +107,14 @@ ctypedef struct fc_server_state:
     int requirepass_set       # clients start unauthenticated when set
     long long slowlog_log_slower_than
     int hz
+    # encoding thresholds of the aggregate types (Redis's config knobs)
+    long long hash_max_listpack_entries
+    long long hash_max_listpack_value
+    long long set_max_intset_entries
+    long long zset_max_listpack_entries
+    long long zset_max_listpack_value
+    int list_max_listpack_size
+    int list_compress_depth
     # statistics (INFO stats)
     long long stat_numcommands
     long long stat_numconnections
@@ -134,6 +142,13 @@ srv.databases = 16
 srv.active_expire_enabled = 1
 srv.hz = 10
 srv.slowlog_log_slower_than = 10000
+srv.hash_max_listpack_entries = 512
+srv.hash_max_listpack_value = 64
+srv.set_max_intset_entries = 512
+srv.zset_max_listpack_entries = 128
+srv.zset_max_listpack_value = 64
+srv.list_max_listpack_size = -2
+srv.list_compress_depth = 0
 
 # Random seed for the keyspace hash (Redis seeds siphash randomly at startup so
 # that clients can't craft colliding keys).

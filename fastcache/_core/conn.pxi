@@ -14,8 +14,13 @@ cdef void cmd_echo(ClientBase c) noexcept:
 
 cdef void cmd_select(ClientBase c) noexcept:
     cdef long long id
-    if not fc_string2ll(c.argv[1], c.argvlen[1], &id) or id < INT_MIN_ or id > INT_MAX:
+    # getIntFromObjectOrReply: a non-integer and an integer outside C int range
+    # get different errors
+    if not fc_string2ll(c.argv[1], c.argvlen[1], &id):
         add_reply_error(c, E_NOTINT)
+        return
+    if id < INT_MIN_ or id > INT_MAX:
+        add_reply_error(c, b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n")
         return
     if id < 0 or id >= ndbs:
         add_reply_error(c, E_DBINDEX)

@@ -20,6 +20,14 @@ cdef const char *E_NOAUTH = b"-NOAUTH Authentication required.\r\n"
 cdef const char *E_TIMEOUT_NEG = b"-ERR timeout is negative\r\n"
 cdef const char *E_NOTINT_POSITIVE = b"-ERR value is out of range, must be positive\r\n"
 
+# --- bitmaps (bitops.pxi) ---
+cdef const char *E_BITPOS_BIT = b"-ERR The bit argument must be 1 or 0.\r\n"
+cdef const char *E_BITOP_NOT = b"-ERR BITOP NOT must be called with a single source key.\r\n"
+cdef const char *E_BITFIELD_TYPE = (b"-ERR Invalid bitfield type. Use something like i16 u8. "
+                                    b"Note that u64 is not supported but i64 is.\r\n")
+cdef const char *E_BITFIELD_OVERFLOW = b"-ERR Invalid OVERFLOW type specified\r\n"
+cdef const char *E_BITFIELD_RO = b"-ERR BITFIELD_RO only supports the GET subcommand\r\n"
+
 # errorstats: counts per error code.  Redis caps the number of distinct codes at 128
 # (ERROR_STATS_NUMBER) and then stops tracking new ones; so do we.
 cdef enum:
@@ -52,6 +60,22 @@ cdef void errstat_count(const char *msg, size_t len) noexcept nogil:
         errstats[n_errstats].count = 1
         n_errstats += 1
 
-# ---- admin family (server_cmds.pxi) ----
+# ---- strings family (t_string.pxi) ----
+cdef const char *E_DECR_OVERFLOW = b"-ERR decrement would overflow\r\n"
+cdef const char *E_LCS_TYPE = b"-ERR The specified keys must contain string values\r\n"
+cdef const char *E_LCS_IDX_LEN = b"-ERR If you want both the length and indexes, please just use IDX.\r\n"
+cdef const char *E_LCS_TOO_LONG = b"-ERR String too long for LCS\r\n"
+cdef const char *E_LCS_MEM_LIMIT = b"-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n"
+cdef const char *E_LCS_MEM_FAIL = b"-ERR Insufficient memory, failed allocating transient memory for LCS\r\n"
+# ---- keys family (keys.pxi) ----
+cdef const char *E_INVALID_CURSOR = b"-ERR invalid cursor\r\n"
+cdef const char *E_INT_RANGE = b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
 cdef const char *E_SWAPDB_FIRST = b"-ERR invalid first DB index\r\n"
 cdef const char *E_SWAPDB_SECOND = b"-ERR invalid second DB index\r\n"
+cdef const char *E_EXPIRE_NX_COMPAT = b"-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"
+cdef const char *E_EXPIRE_GT_LT = b"-ERR GT and LT options at the same time are not compatible\r\n"
+cdef const char *E_UNKNOWN_TYPE = b"-ERR unknown type object\r\n"
+cdef const char *E_LFU_NOT_SELECTED = (b"-ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+    b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
+cdef const char *E_LFU_SELECTED = (b"-ERR An LFU maxmemory policy is selected, idle time not tracked. "
+    b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")

@@ -258,12 +258,20 @@ cdef fc_entry *entry_rekey(fc_entry *e, const char *key, size_t klen) noexcept n
     fc_free(e)
     return n
 
-cdef size_t entry_mem_usage(fc_entry *e) noexcept nogil:
+# Memory of a value's structure, per type (MEMORY USAGE): `samples` bounds the
+# elements looked at (0 = all), as Redis's objectComputeSize does.
+ctypedef size_t (*value_mem_fn)(fc_entry *e, long long samples) noexcept nogil
+cdef value_mem_fn type_mem[8]
+memset(type_mem, 0, sizeof(type_mem))
+
+cdef size_t entry_mem_usage(fc_entry *e, long long samples) noexcept nogil:
     """Bytes this key costs (MEMORY USAGE): the entry allocation, its raw string
-    buffer, and the bucket slot it occupies."""
+    buffer or its type's structure, and the bucket slot it occupies."""
     cdef size_t n = fc_malloc_size(e) + sizeof(void *)
     if e.type == OBJ_STRING and e.enc == ENC_RAW:
         n += fc_malloc_size(entry_ptr(e))
+    elif e.type != OBJ_STRING and type_mem[e.type] != NULL:
+        n += type_mem[e.type](e, samples)
     return n
 
 cdef const char *encoding_name(int enc) noexcept nogil:

@@ -203,7 +203,7 @@ cdef void add_reply_help(ClientBase c, object cmdname, list lines):
     cdef list out = [up + b" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
     out.extend(lines)
     out.append(b"HELP")
-    out.append(b"    Print this help.")
+    out.append(b"    Prints this help.")
     add_reply_array_len(c, len(out))
     for line in out:
         add_reply_raw(c, b"+", 1)

@@ -165,7 +165,9 @@ cdef int split_args(ClientBase c, const char *line, size_t n) noexcept:
             else:
                 if p >= end:
                     done = 1
-                elif is_space(p[0]):
+                elif p[0] == 32 or p[0] == 10 or p[0] == 13 or p[0] == 9:
+                    # an unquoted token ends only at ' ', \n, \r, \t (sdssplitargs),
+                    # although leading \v and \f are skipped as whitespace
                     done = 1
                 elif p[0] == 34:
                     inq = 1
@@ -185,8 +187,12 @@ cdef int split_args(ClientBase c, const char *line, size_t n) noexcept:
 cdef int parse_inline(ClientBase c) noexcept:
     cdef char *p = c.qbuf + c.qpos
     cdef char *end = c.qbuf + c.qlen
+    # Redis finds the newline with strchr() on the NUL-terminated buffer: a NUL
+    # byte before the newline hides it, and the server keeps waiting for more.
     cdef char *nl = <char *>memchr(p, 10, end - p)
     cdef size_t linelen
+    if nl != NULL and memchr(p, 0, nl - p) != NULL:
+        nl = NULL
     if nl == NULL:
         if end - p > PROTO_INLINE_MAX_SIZE:
             return proto_error(c, b"too big inline request")

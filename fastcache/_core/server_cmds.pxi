@@ -29,39 +29,15 @@ cdef void cmd_flushall(ClientBase c) noexcept:
     srv.dirty += 1
     add_reply_ok(c)
 
-# ---- admin family: SWAPDB, MEMORY USAGE, the MONITOR feed, CLIENT PAUSE ----
+# ---- admin family: MEMORY USAGE, the MONITOR feed, CLIENT PAUSE ----
 from libc.string cimport strcmp
 from libc.stdio cimport snprintf
 
-# ---------------------------------------------------------------- SWAPDB
-cdef void cmd_swapdb(ClientBase c) noexcept:
-    """SWAPDB index1 index2.  Clients keep pointing at &dbs[i], so swapping the
-    contents (db_swap keeps the ids) moves every client of db i onto the other
-    data set, as Redis does."""
-    cdef long long a, b
-    # getIntFromObjectOrReply with a custom message: non-integers and values
-    # outside int range get the message; in-range but too large ids get
-    # "DB index is out of range".
-    if not fc_string2ll(c.argv[1], c.argvlen[1], &a) or a < -2147483648 or a > 2147483647:
-        add_reply_error(c, E_SWAPDB_FIRST)
-        return
-    if not fc_string2ll(c.argv[2], c.argvlen[2], &b) or b < -2147483648 or b > 2147483647:
-        add_reply_error(c, E_SWAPDB_SECOND)
-        return
-    if a < 0 or a >= ndbs or b < 0 or b >= ndbs:
-        add_reply_error(c, E_DBINDEX)
-        return
-    if a != b:
-        db_swap(&dbs[a], &dbs[b])
-    srv.dirty += 1
-    add_reply_ok(c)
-
 # ---------------------------------------------------------------- MEMORY USAGE
 cdef void cmd_memory_usage(ClientBase c) noexcept:
-    """MEMORY USAGE key [SAMPLES count].  Our values are single allocations (or
-    an entry plus one buffer), so the size is exact and SAMPLES, once
-    validated, changes nothing.  Like Redis's objectCommandLookup the lookup
-    counts hits/misses but does not touch the LRU."""
+    """MEMORY USAGE key [SAMPLES count] (default 5, 0 = every element; passed to
+    the per-type sizers of object.pxi).  Like Redis's objectCommandLookup the
+    lookup counts hits/misses but does not touch the LRU."""
     cdef long long samples = 5
     cdef int j = 3
     cdef fc_entry **slot
@@ -82,7 +58,7 @@ cdef void cmd_memory_usage(ClientBase c) noexcept:
         add_reply_null(c)
         return
     srv.stat_keyspace_hits += 1
-    add_reply_int(c, <long long>entry_mem_usage(slot[0]))
+    add_reply_int(c, <long long>entry_mem_usage(slot[0], samples))
 
 # ---------------------------------------------------------------- MONITOR
 # Monitors are few and rare: `n_monitors` is the one C int the dispatcher tests
