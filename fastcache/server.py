@@ -291,6 +291,11 @@ class Server:
         logger.warning("%s is now ready to exit, bye bye..." % "Redis")
         self.loop.stop()
 
+    def slowlog_add(self, c, argv, usec):
+        """The core's slowlog hook (registry binds it): see introspection.slowlog_add."""
+        from fastcache import introspection
+        introspection.slowlog_add(self, c, argv, usec)
+
     def reset_stats(self):
         core.reset_stats()
         if self.slowlog is not None:

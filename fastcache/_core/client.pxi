@@ -65,6 +65,14 @@ cdef class ClientBase:
     cdef public bint no_evict
     cdef public int flags_py          # Python-side client flags (monitor, ...)
     cdef public object last_cmd
+    # admin family (server_cmds.pxi): the last command looked up (CLIENT LIST
+    # cmd=), MONITOR membership, CLIENT PAUSE postponement, and "ip:port" as C
+    # bytes so the monitor feed formats lines without Python objects.
+    cdef fc_command *lastcmd
+    cdef public bint is_monitor
+    cdef public bint pause_blocked
+    cdef char addr_c[64]
+    cdef int addr_clen
 
     def __cinit__(self):
         global next_client_id
@@ -123,6 +131,7 @@ cdef class ClientBase:
                 self.laddr = transport.get_extra_info("sockname")
             except Exception:
                 pass
+        client_set_addr_c(self)
         transport.set_write_buffer_limits(high=64 * 1024 * 1024)
         srv.stat_numconnections += 1
         if self.server is not None:
@@ -130,6 +139,8 @@ cdef class ClientBase:
 
     def connection_lost(self, exc):
         self.closed = True
+        if self.is_monitor or self.pause_blocked:
+            client_unlink_admin(self)   # leave the monitor / postponed lists
         if self.server is not None:
             self.server.client_disconnected(self)
         self.transport = None
@@ -268,7 +279,9 @@ cdef inline void reset_parse(ClientBase c) noexcept:
 
 cdef void process_input(ClientBase c):
     cdef int r
-    while c.qpos < c.qlen and not c.close_after_reply and not c.closed:
+    # pause_blocked: CLIENT PAUSE postponed this client's current command; its
+    # bytes stay in qbuf (qpos rewound to it) until the pause ends.
+    while c.qpos < c.qlen and not c.close_after_reply and not c.closed and not c.pause_blocked:
         if c.reqtype == REQ_NONE:
             c.cmd_start = c.qpos
             c.reqtype = REQ_MULTIBULK if c.qbuf[c.qpos] == 42 else REQ_INLINE
