@@ -215,7 +215,8 @@ static void test_random_model(long ops) {
     unsigned char *lp = fc_lp_new(rnd_below(64));
     for (long op = 0; op < ops; op++) {
         uint64_t what = rnd_below(14);
-        if (nmodel >= MAXELEMS - 2) what = 9;
+        /* Bound the element count and the blob size (reallocs copy it under ASan). */
+        if (nmodel >= MAXELEMS - 2 || fc_lp_bytes(lp) > 48 * 1024) what = 9;
         elem e;
         long at = nmodel ? (long)rnd_below((uint64_t)nmodel) : 0;
         unsigned char *p, *np = NULL;
