@@ -155,75 +155,8 @@ def command_docs_obj(defn: CommandDef, impl=None):
 
 # ------------------------------------------------------------ glob matching
 
-def stringmatch(pattern: bytes, string: bytes, nocase: bool = False) -> bool:
-    """Glob match with Redis's stringmatchlen rules (*, ?, [..], [^..], ranges, \\)."""
-    if nocase:
-        pattern = pattern.lower()
-        string = string.lower()
-    return _match(pattern, 0, string, 0)
-
-
-def _match(p: bytes, pi: int, s: bytes, si: int) -> bool:
-    plen, slen = len(p), len(s)
-    while pi < plen and si < slen:
-        ch = p[pi]
-        if ch == 42:  # '*'
-            while pi + 1 < plen and p[pi + 1] == 42:
-                pi += 1
-            if pi + 1 == plen:
-                return True
-            for k in range(si, slen):
-                if _match(p, pi + 1, s, k):
-                    return True
-            return False
-        elif ch == 63:  # '?'
-            si += 1
-        elif ch == 91:  # '['
-            pi += 1
-            negate = pi < plen and p[pi] == 94  # '^'
-            if negate:
-                pi += 1
-            matched = False
-            c = s[si]
-            while True:
-                if pi < plen and p[pi] == 92 and pi + 1 < plen:  # '\\'
-                    pi += 1
-                    if p[pi] == c:
-                        matched = True
-                elif pi >= plen or p[pi] == 93:  # end or ']'
-                    if pi >= plen:
-                        pi -= 1  # unterminated class: Redis backs up one
-                    break
-                elif pi + 2 < plen and p[pi + 1] == 45:  # 'a-z'
-                    start, end = p[pi], p[pi + 2]
-                    if start > end:
-                        start, end = end, start
-                    pi += 2
-                    if start <= c <= end:
-                        matched = True
-                elif p[pi] == c:
-                    matched = True
-                pi += 1
-            if negate:
-                matched = not matched
-            if not matched:
-                return False
-            si += 1
-        elif ch == 92 and pi + 1 < plen:  # '\\' escapes the next char
-            pi += 1
-            if p[pi] != s[si]:
-                return False
-            si += 1
-        else:
-            if ch != s[si]:
-                return False
-            si += 1
-        pi += 1
-        if si == slen:
-            while pi < plen and p[pi] == 42:
-                pi += 1
-            break
-    return pi == plen and si == slen
+# Redis glob rules, from the C kernel (csrc/glob.c).
+from fastcache._core.core import stringmatch  # noqa: E402
 
 
 # ------------------------------------------------------------- the handler

@@ -251,14 +251,12 @@ class Server:
             self._schedule_cron()
 
     def _clients_cron(self):
+        """Once a second: close idle clients (timeout) and shrink grown buffers."""
         timeout = self.config.get("timeout")
-        if not timeout:
-            return
         now = core.mstime()
         for c in list(self.clients.values()):
-            if c in self.monitors:
-                continue
-            if now - c.last_interaction_ms > timeout * 1000:
+            c.shrink_buffers()
+            if timeout and c not in self.monitors and now - c.last_interaction_ms > timeout * 1000:
                 c.close_now()
 
     def _on_signal(self, sig):
