@@ -822,7 +822,7 @@ cdef void cmd_hrandfield(ClientBase c) noexcept:
         if l == LLONG_MIN:
             add_reply_error(c, E_HRANDFIELD_RANGE)
             return
-        if c.argc > 4 or (c.argc == 4 and not arg_opt_is(c, 3, "withvalues")):
+        if c.argc > 4 or (c.argc == 4 and not arg_is(c, 3, "withvalues")):
             add_reply_error(c, E_SYNTAX)
             return
         if c.argc == 4:
@@ -889,14 +889,14 @@ cdef void cmd_hscan(ClientBase c) noexcept:
         add_reply_raw(c, b"*2\r\n$1\r\n0\r\n*0\r\n", 15)
         return
     while i < c.argc:
-        if arg_opt_is(c, i, "count") and c.argc - i >= 2:
+        if arg_is(c, i, "count") and c.argc - i >= 2:
             if not arg_ll(c, i + 1, &count):
                 return
             if count < 1:
                 add_reply_error(c, E_SYNTAX)
                 return
             i += 2
-        elif arg_opt_is(c, i, "match") and c.argc - i >= 2:
+        elif arg_is(c, i, "match") and c.argc - i >= 2:
             pat = c.argv[i + 1]
             patlen = <int>c.argvlen[i + 1]
             use_pattern = not (patlen == 1 and pat[0] == 42)
