@@ -1,5 +1,6 @@
 """Server administration commands on the admin path: SHUTDOWN, DEBUG, LASTSAVE,
 TIME, MONITOR."""
+import sys
 import time
 
 from fastcache._core import core
@@ -46,8 +47,8 @@ E_DEBUG_NOT_ALLOWED = Error(
     b"then restart the server.")
 
 DEBUG_HELP = [
-    "OBJECT <key>",
-    "    Show low level info about `key` and associated value.",
+    "PYALLOCS",
+    "    Return the Python interpreter's allocated block count (fastcache only).",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -88,7 +89,7 @@ def _strtod(b):
 
 
 def cmd_debug(c, argv):
-    """DEBUG SLEEP | SET-ACTIVE-EXPIRE | OBJECT | HELP (the subset we support)."""
+    """DEBUG SLEEP | SET-ACTIVE-EXPIRE | PYALLOCS | HELP (the subset we support)."""
     if not debug_allowed(c):
         c.reply(E_DEBUG_NOT_ALLOWED)
         return
@@ -108,12 +109,11 @@ def cmd_debug(c, argv):
         m = re.match(rb"\s*[-+]?\d+", argv[2])
         core.set_option("active-expire", int(m.group(0)) if m else 0)
         c.reply(OK)
-    elif sub == b"object" and len(argv) == 3:
-        info = core.debug_object(c, argv[2]) if hasattr(core, "debug_object") else None
-        if info is None:
-            c.reply(Error(b"ERR no such key"))
-        else:
-            c.reply(Simple(info))
+    elif sub == b"pyallocs" and len(argv) == 2:
+        # fastcache's own: the interpreter's allocated block count, so a test can
+        # show that the data path creates no Python object per command
+        # (ARCHITECTURE.md §3).
+        c.reply(sys.getallocatedblocks())
     else:
         c.reply(Error(b"ERR unknown subcommand or wrong number of arguments for '" + argv[1][:128] + b"'. Try DEBUG HELP."))
 
