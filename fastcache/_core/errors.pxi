@@ -79,3 +79,7 @@ cdef const char *E_LFU_NOT_SELECTED = (b"-ERR An LFU maxmemory policy is not sel
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
 cdef const char *E_LFU_SELECTED = (b"-ERR An LFU maxmemory policy is selected, idle time not tracked. "
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
+# ---- sets (t_set.pxi) ----
+cdef const char *E_SET_NUMKEYS = b"-ERR numkeys should be greater than 0\r\n"
+cdef const char *E_SET_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
+cdef const char *E_SET_LIMIT_NEG = b"-ERR LIMIT can't be negative\r\n"
