@@ -12,9 +12,11 @@ checked by size, membership and distinctness.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from support.diff import nonneg_integer, sorted_array
+from support.diff import nonneg_integer
 from support.resp import parse
 
 
@@ -549,7 +551,6 @@ def test_lazy_expiry_of_a_set(diff):
     diff.check_many([
         ["SADD", "k", "a"], ["PEXPIRE", "k", "1"],
     ])
-    import time
     time.sleep(0.01)
     diff.check_many([["SCARD", "k"], ["SISMEMBER", "k", "a"], ["SADD", "k", "b"], ["SMEMBERS", "k"],
                      ["TTL", "k"]])
