@@ -906,7 +906,7 @@ cdef void cmd_sintercard(ClientBase c) noexcept:
         return
     j = 2 + <int>numkeys
     while j < c.argc:
-        if arg_opt_is(c, j, "limit") and j + 1 < c.argc:
+        if arg_is(c, j, "limit") and j + 1 < c.argc:
             j += 1
             if not arg_long_range(c, j, 0, LLONG_MAX, &limit, E_SET_LIMIT_NEG):
                 return
