@@ -466,7 +466,12 @@ def test_union_diff_store_encodings(diff, enc):
         ["SUNIONSTORE", "d", "s1", "s2"], ["OBJECT", "ENCODING", "d"], ["SCARD", "d"],
         ["SUNIONSTORE", "d", "missing"], ["EXISTS", "d"],
         ["SDIFFSTORE", "d", "a", "b"], ["OBJECT", "ENCODING", "d"], ["SCARD", "d"],
-        ["SDIFFSTORE", "d", "s1", "s2"], ["OBJECT", "ENCODING", "d"], ["SMEMBERS", "d"],
+        ["SDIFFSTORE", "d", "s1", "s2"], ["OBJECT", "ENCODING", "d"], ["SCARD", "d"],
+        ["SDIFFSTORE", "d", "s1", "s2", "s1"], ["EXISTS", "d"],
+        ["SDIFFSTORE", "d", "s1", "s2"],
+    ])
+    diff.check("SMEMBERS", "d", normalize=unordered)   # {x, 1}: a hashtable
+    diff.check_many([
         ["SDIFFSTORE", "d", "s1", "a"], ["OBJECT", "ENCODING", "d"],   # {x y z}: hashtable
         ["SDIFFSTORE", "d", "s2", "s1"], ["OBJECT", "ENCODING", "d"], ["SMEMBERS", "d"],   # {"3"}: intset
         ["SDIFFSTORE", "d", "a", "a"], ["EXISTS", "d"],
