@@ -86,3 +86,7 @@ cdef const char *E_HASH_NAN_INF_ARG = b"-ERR value is NaN or Infinity\r\n"
 cdef const char *E_OUT_OF_RANGE = b"-ERR value is out of range\r\n"
 cdef const char *E_HRANDFIELD_RANGE = (b"-ERR value is out of range, value must between "
                                        b"-9223372036854775807 and 9223372036854775807\r\n")
+# ---- sets (t_set.pxi) ----
+cdef const char *E_SET_NUMKEYS = b"-ERR numkeys should be greater than 0\r\n"
+cdef const char *E_SET_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
+cdef const char *E_SET_LIMIT_NEG = b"-ERR LIMIT can't be negative\r\n"
