@@ -79,3 +79,11 @@ cdef const char *E_LFU_NOT_SELECTED = (b"-ERR An LFU maxmemory policy is not sel
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
 cdef const char *E_LFU_SELECTED = (b"-ERR An LFU maxmemory policy is selected, idle time not tracked. "
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
+# ---- lists family (t_list.pxi) ----
+cdef const char *E_LIST_INDEX_RANGE = b"-ERR index out of range\r\n"
+cdef const char *E_LPOS_RANK_ZERO = (b"-ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                                     b"second ... or use negative to start from the end of the list\r\n")
+cdef const char *E_LPOS_COUNT_NEG = b"-ERR COUNT can't be negative\r\n"
+cdef const char *E_LPOS_MAXLEN_NEG = b"-ERR MAXLEN can't be negative\r\n"
+cdef const char *E_NUMKEYS_POSITIVE = b"-ERR numkeys should be greater than 0\r\n"
+cdef const char *E_COUNT_POSITIVE = b"-ERR count should be greater than 0\r\n"
