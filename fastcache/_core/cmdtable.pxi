@@ -14,6 +14,8 @@ cproc("quit", cmd_quit)
 cproc("dbsize", cmd_dbsize)
 cproc("flushdb", cmd_flushdb)
 cproc("flushall", cmd_flushall)
+# admin family
+cproc("memory|usage", cmd_memory_usage)
 # strings family
 cproc("setnx", cmd_setnx)
 cproc("setex", cmd_setex)
