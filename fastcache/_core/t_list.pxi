@@ -53,10 +53,10 @@ cdef inline void add_reply_lp_elem(ClientBase c, unsigned char *p) noexcept:
 cdef inline bint arg_where(ClientBase c, int i, bint *tail) noexcept:
     """LEFT/RIGHT (getListPositionFromObjectOrReply, strcasecmp semantics);
     replies a syntax error when neither."""
-    if arg_opt_is(c, i, "left"):
+    if arg_is(c, i, "left"):
         tail[0] = False
         return True
-    if arg_opt_is(c, i, "right"):
+    if arg_is(c, i, "right"):
         tail[0] = True
         return True
     add_reply_error(c, E_SYNTAX)
@@ -256,9 +256,9 @@ cdef void cmd_linsert(ClientBase c) noexcept:
     cdef quicklist *ql
     cdef ql_node *n
     cdef unsigned char *p
-    if arg_opt_is(c, 2, "after"):
+    if arg_is(c, 2, "after"):
         after = True
-    elif arg_opt_is(c, 2, "before"):
+    elif arg_is(c, 2, "before"):
         after = False
     else:
         add_reply_error(c, E_SYNTAX)
@@ -485,19 +485,19 @@ cdef void cmd_lpos(ClientBase c) noexcept:
     cdef uint32_t slen = <uint32_t>c.argvlen[2]
     j = 3
     while j < c.argc:
-        if arg_opt_is(c, j, "rank") and j + 1 < c.argc:
+        if arg_is(c, j, "rank") and j + 1 < c.argc:
             j += 1
             if not arg_ll(c, j, &rank):
                 return
             if rank == 0:
                 add_reply_error(c, E_LPOS_RANK_ZERO)
                 return
-        elif arg_opt_is(c, j, "count") and j + 1 < c.argc:
+        elif arg_is(c, j, "count") and j + 1 < c.argc:
             j += 1
             if not fc_string2ll(c.argv[j], c.argvlen[j], &count) or count < 0:
                 add_reply_error(c, E_LPOS_COUNT_NEG)
                 return
-        elif arg_opt_is(c, j, "maxlen") and j + 1 < c.argc:
+        elif arg_is(c, j, "maxlen") and j + 1 < c.argc:
             j += 1
             if not fc_string2ll(c.argv[j], c.argvlen[j], &maxlen) or maxlen < 0:
                 add_reply_error(c, E_LPOS_MAXLEN_NEG)
@@ -641,7 +641,7 @@ cdef void cmd_lmpop(ClientBase c) noexcept:
         return
     j = <int>where_idx + 1
     while j < c.argc:
-        if count == -1 and arg_opt_is(c, j, "count") and j + 1 < c.argc:
+        if count == -1 and arg_is(c, j, "count") and j + 1 < c.argc:
             j += 1
             if not fc_string2ll(c.argv[j], c.argvlen[j], &count) or count < 1:
                 add_reply_error(c, E_COUNT_POSITIVE)
