@@ -3,7 +3,6 @@ TIME, MONITOR."""
 import time
 
 from fastcache._core import core
-from fastcache.log import logger
 from fastcache.respvalue import Error, Simple
 
 OK = Simple(b"OK")

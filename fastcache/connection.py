@@ -360,7 +360,7 @@ def client_kill(c, argv):
         return c.reply(OK)
     if len(argv) % 2 != 0:
         return c.reply(E_SYNTAX)
-    cid = ctype = addr = laddr = user = None
+    cid = ctype = addr = laddr = None
     skipme = True
     for i in range(2, len(argv), 2):
         opt, val = argv[i].lower(), argv[i + 1]
@@ -382,7 +382,6 @@ def client_kill(c, argv):
         elif opt == b"user":
             if val != b"default":
                 return c.reply(Error(b"ERR No such user '" + val + b"'"))
-            user = val
         elif opt == b"skipme":
             v = val.lower()
             if v == b"yes":

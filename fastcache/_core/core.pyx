@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False, auto_pickle=False
 # distutils: language = c
 """fastcache's data plane: one extension assembled from area files (uvloop style).
 
@@ -21,6 +21,7 @@ include "dispatch.pxi"
 include "t_string.pxi"
 include "bitops.pxi"
 include "keys.pxi"
+include "t_hash.pxi"
 include "quicklist.pxi"
 include "t_list.pxi"
 include "conn.pxi"

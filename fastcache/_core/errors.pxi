@@ -79,6 +79,13 @@ cdef const char *E_LFU_NOT_SELECTED = (b"-ERR An LFU maxmemory policy is not sel
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
 cdef const char *E_LFU_SELECTED = (b"-ERR An LFU maxmemory policy is selected, idle time not tracked. "
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
+# ---- hashes (t_hash.pxi) ----
+cdef const char *E_HASH_NOTINT = b"-ERR hash value is not an integer\r\n"
+cdef const char *E_HASH_NOTFLOAT = b"-ERR hash value is not a float\r\n"
+cdef const char *E_HASH_NAN_INF_ARG = b"-ERR value is NaN or Infinity\r\n"
+cdef const char *E_OUT_OF_RANGE = b"-ERR value is out of range\r\n"
+cdef const char *E_HRANDFIELD_RANGE = (b"-ERR value is out of range, value must between "
+                                       b"-9223372036854775807 and 9223372036854775807\r\n")
 # ---- lists family (t_list.pxi) ----
 cdef const char *E_LIST_INDEX_RANGE = b"-ERR index out of range\r\n"
 cdef const char *E_LPOS_RANK_ZERO = (b"-ERR RANK can't be zero: use 1 to start from the first match, 2 from the "

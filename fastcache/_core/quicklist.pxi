@@ -27,7 +27,7 @@ cdef extern from "listpack.h" nogil:
         FC_LP_BEFORE
         FC_LP_AFTER
         FC_LP_REPLACE
-        FC_LP_INTBUF_SIZE
+        QL_INTBUF_SIZE "FC_LP_INTBUF_SIZE"    # aliased: t_hash.pxi declares the plain name
     unsigned char *fc_lp_new(size_t capacity)
     void fc_lp_free(unsigned char *lp)
     size_t fc_lp_bytes(const unsigned char *lp)

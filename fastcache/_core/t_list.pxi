@@ -40,7 +40,7 @@ cdef fc_entry *list_create(ClientBase c, const char *key, size_t klen) noexcept:
     db_add(c.db, e)
     return e
 
-cdef inline void add_reply_lp_elem(ClientBase c, unsigned char *p) noexcept:
+cdef inline void list_reply_elem(ClientBase c, unsigned char *p) noexcept:
     """Bulk reply of the listpack element at p (integers are sent as text)."""
     cdef uint32_t n
     cdef long long v
@@ -108,7 +108,7 @@ cdef inline void list_pop_reply(ClientBase c, quicklist *ql, bint tail) noexcept
     """Reply the first/last element as a bulk and remove it (the list is not empty)."""
     cdef ql_node *n
     cdef unsigned char *p = ql_end_entry(ql, tail, &n)
-    add_reply_lp_elem(c, p)
+    list_reply_elem(c, p)
     ql_del_entry(ql, n, p)
 
 cdef void list_pop_range_reply(ClientBase c, quicklist *ql, bint tail, long long count) noexcept:
@@ -215,7 +215,7 @@ cdef void cmd_lindex(ClientBase c) noexcept:
     if p == NULL:
         add_reply_null(c)
         return
-    add_reply_lp_elem(c, p)
+    list_reply_elem(c, p)
     ql_node_done(n)
 
 cdef void cmd_lset(ClientBase c) noexcept:
@@ -308,7 +308,7 @@ cdef void list_range_reply(ClientBase c, quicklist *ql, long long start, long lo
     add_reply_array_len(c, rangelen)
     p = ql_index(ql, start, &n)
     while True:
-        add_reply_lp_elem(c, p)
+        list_reply_elem(c, p)
         rangelen -= 1
         if rangelen == 0:
             break
@@ -569,7 +569,7 @@ cdef void lmove_generic(ClientBase c, bint src_tail, bint dst_tail) noexcept:
     cdef fc_entry *dst
     cdef ql_node *n
     cdef unsigned char *p
-    cdef unsigned char ibuf[FC_LP_INTBUF_SIZE]
+    cdef unsigned char ibuf[QL_INTBUF_SIZE]
     cdef char small[128]
     cdef char *val
     cdef uint32_t vlen

@@ -3,7 +3,6 @@ structural where it carries ids, addresses or times."""
 import re
 import time
 
-import pytest
 
 from support.resp import RawClient, parse
 

@@ -1,7 +1,6 @@
 """INFO, SLOWLOG, MEMORY, SWAPDB, TIME, LASTSAVE, DEBUG, CONFIG RESETSTAT."""
 import time
 
-import pytest
 
 from support.resp import RawClient, parse
 
