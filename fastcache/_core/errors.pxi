@@ -90,3 +90,11 @@ cdef const char *E_HRANDFIELD_RANGE = (b"-ERR value is out of range, value must 
 cdef const char *E_SET_NUMKEYS = b"-ERR numkeys should be greater than 0\r\n"
 cdef const char *E_SET_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
 cdef const char *E_SET_LIMIT_NEG = b"-ERR LIMIT can't be negative\r\n"
+# ---- lists family (t_list.pxi) ----
+cdef const char *E_LIST_INDEX_RANGE = b"-ERR index out of range\r\n"
+cdef const char *E_LPOS_RANK_ZERO = (b"-ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                                     b"second ... or use negative to start from the end of the list\r\n")
+cdef const char *E_LPOS_COUNT_NEG = b"-ERR COUNT can't be negative\r\n"
+cdef const char *E_LPOS_MAXLEN_NEG = b"-ERR MAXLEN can't be negative\r\n"
+cdef const char *E_NUMKEYS_POSITIVE = b"-ERR numkeys should be greater than 0\r\n"
+cdef const char *E_COUNT_POSITIVE = b"-ERR count should be greater than 0\r\n"
