@@ -778,10 +778,8 @@ cdef void zpop_minmax(ClientBase c, bint popmax) noexcept:
         add_reply_error(c, E_SYNTAX)
         return
     if c.argc == 3:
-        if not arg_ll(c, 2, &count):
-            return
-        if count < 0:
-            add_reply_error(c, E_NOTINT_POSITIVE)
+        # getPositiveLongFromObjectOrReply: a bad number gets the range text too
+        if not arg_range_ll(c, 2, 0, LLONG_MAX, &count, E_NOTINT_POSITIVE):
             return
     # RESP3 with an explicit count: nested [member, score] pairs
     zpop_generic(c, 1, 1, popmax, False, count, c.resp > 2 and count != -1, False)
@@ -863,13 +861,14 @@ cdef void zrandmember_count(ClientBase c, long long l, bint withscores) noexcept
         for i in range(count):
             add_reply_node(c, zset_random(zs), withscores)
         return
-    # CASE 2: the whole set, in order (Redis replies it as ZRANGE 0 -1)
+    # CASE 2: the whole set; the reference replies it highest score first
+    # (ZREVRANGE 0 -1 order), in both encodings
     if count >= size:
         add_reply_array_len(c, <long long>(size * 2 if (withscores and c.resp == 2) else size))
-        x = zn_next(zs.header)
+        x = zs.tail
         while x != NULL:
             add_reply_node(c, x, withscores)
-            x = zn_next(x)
+            x = x.backward
         return
     # CASE 3/4: `count` distinct random members.  Pick random nodes and keep the
     # new ones in a small open-addressing pointer set: O(count) work even for a
