@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.diff import parsed, sorted_array
+from support.diff import parsed
 from support.resp import parse
 
 BIN = b"bin\x00key\r\n"
