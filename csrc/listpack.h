@@ -45,7 +45,8 @@ unsigned char *fc_lp_get_str(unsigned char *p, uint32_t *len, unsigned char *buf
 
 /* Insert s (or the integer v) before/after the element at p, or replace it
  * (where = FC_LP_BEFORE / FC_LP_AFTER / FC_LP_REPLACE).  *newp (if not NULL) is set
- * to the inserted element in the returned blob. */
+ * to the inserted element in the returned blob.  p == NULL means the end (append).
+ * s must not point into lp (the blob may move before s is copied). */
 unsigned char *fc_lp_insert_string(unsigned char *lp, const unsigned char *s, uint32_t len,
                                    unsigned char *p, int where, unsigned char **newp);
 unsigned char *fc_lp_insert_integer(unsigned char *lp, long long v, unsigned char *p, int where,
@@ -60,7 +61,7 @@ unsigned char *fc_lp_replace_integer(unsigned char *lp, unsigned char **p, long 
 unsigned char *fc_lp_delete(unsigned char *lp, unsigned char *p, unsigned char **newp);
 /* Delete num elements starting at index (negative from the tail). */
 unsigned char *fc_lp_delete_range(unsigned char *lp, long index, unsigned long num);
-/* Delete num elements starting at *p; *p = the element after the range. */
+/* Delete num elements starting at *p; *p = the element after the range (NULL at the end). */
 unsigned char *fc_lp_delete_range_with_entry(unsigned char *lp, unsigned char **p, unsigned long num);
 
 /* Compare the element at p with s: 1 if equal (an integer element equals its
@@ -75,8 +76,8 @@ unsigned char *fc_lp_find(unsigned char *lp, unsigned char *p, const unsigned ch
  * encoding and backlen, terminator; `deep` walks every entry.  1 if valid. */
 int fc_lp_validate(const unsigned char *lp, size_t size, int deep);
 
-/* Would storing an element of this size/value exceed Redis's "safe to add" limit
- * (LISTPACK_MAX_SAFETY_SIZE, 1 GiB)? */
+/* Redis's lpSafeToAdd: 1 if the blob (lp may be NULL) can grow by `add` bytes and stay
+ * within LISTPACK_MAX_SAFETY_SIZE (1 GiB), 0 if that would exceed it. */
 int fc_lp_safe_to_add(unsigned char *lp, size_t add);
 
 #endif

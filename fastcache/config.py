@@ -255,86 +255,8 @@ def repr_arg(value: str) -> str:
     return "".join(out)
 
 
-def _glob_match(pattern: bytes, s: bytes, nocase: bool = False) -> bool:
-    """Redis stringmatchlen(): *, ?, [...] (with ^, ranges, escapes) and \\ escapes.
-
-    Unlike fnmatch: no path rules, '[^...]' negates (not '[!...]'), a reversed range
-    [z-a] is swapped, an unterminated '[' set runs to the end of the pattern, and '\\'
-    escapes the next character everywhere.
-    """
-    return _gm(pattern, 0, s, 0, nocase, [0])
-
-
-def _low(c, nocase):
-    return c + 32 if nocase and 65 <= c <= 90 else c
-
-
-def _gm(p: bytes, pi: int, s: bytes, si: int, nocase: bool, steps) -> bool:
-    plen, slen = len(p), len(s)
-    steps[0] += 1
-    if steps[0] > 100000:  # same spirit as Redis's nesting limit: give up on pathological globs
-        return False
-    while pi < plen and si < slen:
-        c = p[pi]
-        if c == 42:  # '*'
-            while pi + 1 < plen and p[pi + 1] == 42:
-                pi += 1
-            if pi + 1 == plen:
-                return True
-            while si < slen:
-                if _gm(p, pi + 1, s, si, nocase, steps):
-                    return True
-                si += 1
-            return False
-        elif c == 63:  # '?'
-            si += 1
-        elif c == 91:  # '['
-            pi += 1
-            neg = pi < plen and p[pi] == 94
-            if neg:
-                pi += 1
-            match = False
-            sc = _low(s[si], nocase)
-            while True:
-                if pi >= plen:
-                    pi -= 1  # unterminated set: behave as if it ended here
-                    break
-                if p[pi] == 92 and pi + 1 < plen:
-                    pi += 1
-                    if p[pi] == s[si]:
-                        match = True
-                elif p[pi] == 93:
-                    break
-                elif pi + 2 < plen and p[pi + 1] == 45:
-                    start, end = p[pi], p[pi + 2]
-                    if start > end:
-                        start, end = end, start
-                    if nocase:
-                        start, end = _low(start, True), _low(end, True)
-                    pi += 2
-                    if start <= sc <= end:
-                        match = True
-                elif _low(p[pi], nocase) == sc:
-                    match = True
-                pi += 1
-            if neg:
-                match = not match
-            if not match:
-                return False
-            si += 1
-        else:
-            if c == 92 and pi + 1 < plen:  # '\\'
-                pi += 1
-                c = p[pi]
-            if _low(c, nocase) != _low(s[si], nocase):
-                return False
-            si += 1
-        pi += 1
-        if si == slen:
-            while pi < plen and p[pi] == 42:
-                pi += 1
-            break
-    return pi == plen and si == slen
+# Redis glob rules, from the C kernel (csrc/glob.c).
+from fastcache._core.core import stringmatch as _glob_match  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------

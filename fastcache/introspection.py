@@ -155,75 +155,8 @@ def command_docs_obj(defn: CommandDef, impl=None):
 
 # ------------------------------------------------------------ glob matching
 
-def stringmatch(pattern: bytes, string: bytes, nocase: bool = False) -> bool:
-    """Glob match with Redis's stringmatchlen rules (*, ?, [..], [^..], ranges, \\)."""
-    if nocase:
-        pattern = pattern.lower()
-        string = string.lower()
-    return _match(pattern, 0, string, 0)
-
-
-def _match(p: bytes, pi: int, s: bytes, si: int) -> bool:
-    plen, slen = len(p), len(s)
-    while pi < plen and si < slen:
-        ch = p[pi]
-        if ch == 42:  # '*'
-            while pi + 1 < plen and p[pi + 1] == 42:
-                pi += 1
-            if pi + 1 == plen:
-                return True
-            for k in range(si, slen):
-                if _match(p, pi + 1, s, k):
-                    return True
-            return False
-        elif ch == 63:  # '?'
-            si += 1
-        elif ch == 91:  # '['
-            pi += 1
-            negate = pi < plen and p[pi] == 94  # '^'
-            if negate:
-                pi += 1
-            matched = False
-            c = s[si]
-            while True:
-                if pi < plen and p[pi] == 92 and pi + 1 < plen:  # '\\'
-                    pi += 1
-                    if p[pi] == c:
-                        matched = True
-                elif pi >= plen or p[pi] == 93:  # end or ']'
-                    if pi >= plen:
-                        pi -= 1  # unterminated class: Redis backs up one
-                    break
-                elif pi + 2 < plen and p[pi + 1] == 45:  # 'a-z'
-                    start, end = p[pi], p[pi + 2]
-                    if start > end:
-                        start, end = end, start
-                    pi += 2
-                    if start <= c <= end:
-                        matched = True
-                elif p[pi] == c:
-                    matched = True
-                pi += 1
-            if negate:
-                matched = not matched
-            if not matched:
-                return False
-            si += 1
-        elif ch == 92 and pi + 1 < plen:  # '\\' escapes the next char
-            pi += 1
-            if p[pi] != s[si]:
-                return False
-            si += 1
-        else:
-            if ch != s[si]:
-                return False
-            si += 1
-        pi += 1
-        if si == slen:
-            while pi < plen and p[pi] == 42:
-                pi += 1
-            break
-    return pi == plen and si == slen
+# Redis glob rules, from the C kernel (csrc/glob.c).
+from fastcache._core.core import stringmatch  # noqa: E402
 
 
 # ------------------------------------------------------------- the handler
@@ -392,6 +325,542 @@ def cmd_command(c, argv: List[bytes]) -> None:
         c.reply(_unknown_subcommand(argv[1]))
 
 
+# ================================================================== INFO
+#
+# Field names and order are Redis 7.0.15's (read off the reference server).
+# Values come from the core (counters, allocator, keyspace), the process
+# (/proc RSS, getrusage) and the server object.  Fields for features we lack
+# (Lua, replication links, forks, defrag, tracking) report their idle values.
+
+import os as _os
+import platform as _platform
+import resource as _resource
+import time as _time
+
+from fastcache import __version__ as _FC_VERSION
+from fastcache._core import core as _core
+from fastcache.respvalue import Verbatim
+
+DEFAULT_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                    "modules", "errorstats", "cluster", "keyspace")
+ALL_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace")
+
+_BUILD_ID = _os.urandom(8).hex()[:15]
+_peak = [0]
+_ops_sample = [0.0, 0, 0, 0]      # time, commands, net in, net out at the previous sample
+_ops_rate = [0, 0.0, 0.0]
+
+
+def bytes_to_human(n):
+    """Redis's bytesToHuman: B, then K/M/G/T/P with two decimals."""
+    n = int(n)
+    if n < 1024:
+        return "%dB" % n
+    for unit, div in (("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40)):
+        if n < div * 1024:
+            return "%.2f%s" % (n / div, unit)
+    return "%.2fP" % (n / (1 << 50))
+
+
+def rss_bytes():
+    """Resident set size from /proc/self/statm."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * _os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def total_system_memory():
+    try:
+        return _os.sysconf("SC_PAGE_SIZE") * _os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
+def used_memory():
+    used = _core.used_memory()
+    if used > _peak[0]:
+        _peak[0] = used
+    return used
+
+
+def _cfg(server, name, default=None):
+    try:
+        return server.config.get(name)
+    except Exception:
+        return default
+
+
+def _clients(server):
+    return list((getattr(server, "clients", None) or {}).values())
+
+
+def _clients_mem(server):
+    return sum(cl.qbuf_cap + _core.client_info_fields(cl)[2] for cl in _clients(server))
+
+
+def _sample_rates(st):
+    """instantaneous_*: rates since the previous INFO (Redis samples every 100 ms
+    in its cron; we sample when asked, over at least 100 ms)."""
+    now = _time.monotonic()
+    t0, cmds, nin, nout = _ops_sample
+    dt = now - t0
+    if t0 and dt >= 0.1:
+        _ops_rate[0] = int((st["total_commands_processed"] - cmds) / dt)
+        _ops_rate[1] = (st["total_net_input_bytes"] - nin) / dt / 1024
+        _ops_rate[2] = (st["total_net_output_bytes"] - nout) / dt / 1024
+    if not t0 or dt >= 0.1:
+        _ops_sample[:] = [now, st["total_commands_processed"], st["total_net_input_bytes"],
+                          st["total_net_output_bytes"]]
+    if dt > 5:
+        _ops_rate[:] = [0, 0.0, 0.0]
+
+
+def _replid(server):
+    rid = getattr(server, "replid", None)
+    if rid is None:
+        rid = _os.urandom(20).hex()
+        try:
+            server.replid = rid
+        except AttributeError:
+            pass
+    return rid
+
+
+def _sec_server(c, server):
+    now = _time.time()
+    uptime = int(now - getattr(server, "start_time", now))
+    u = _os.uname()
+    hz = _cfg(server, "hz", 10)
+    return [
+        ("redis_version", "7.0.15"), ("fastcache_version", _FC_VERSION),
+        ("redis_git_sha1", "00000000"), ("redis_git_dirty", 0), ("redis_build_id", _BUILD_ID),
+        ("redis_mode", "standalone"), ("os", "%s %s %s" % (u.sysname, u.release, u.machine)),
+        ("arch_bits", 64), ("monotonic_clock", "POSIX clock_gettime"), ("multiplexing_api", "epoll"),
+        ("atomicvar_api", "c11-builtin"), ("gcc_version", _platform.python_compiler().split()[-1]
+                                           if "GCC" in _platform.python_compiler() else "0.0.0"),
+        ("process_id", _os.getpid()), ("process_supervised", "no"),
+        ("run_id", getattr(server, "run_id", "0" * 40)), ("tcp_port", _cfg(server, "port", 0)),
+        ("server_time_usec", int(now * 1000000)), ("uptime_in_seconds", uptime),
+        ("uptime_in_days", uptime // 86400), ("hz", hz), ("configured_hz", hz),
+        ("lru_clock", (int(now) & ((1 << 24) - 1))),
+        ("executable", _os.path.abspath(_os.sys.argv[0]) if _os.sys.argv and _os.sys.argv[0] else ""),
+        ("config_file", getattr(server.config, "config_file", None) or ""),
+        ("io_threads_active", 0),
+    ]
+
+
+def _sec_clients(c, server):
+    cls = _clients(server)
+    return [
+        ("connected_clients", len(cls)), ("cluster_connections", 0),
+        ("maxclients", _cfg(server, "maxclients", 10000)),
+        ("client_recent_max_input_buffer", max([cl.qbuf_len for cl in cls] or [0])),
+        ("client_recent_max_output_buffer", max([cl.obuf_len for cl in cls] or [0])),
+        ("blocked_clients", 0), ("tracking_clients", 0), ("clients_in_timeout_table", 0),
+    ]
+
+
+def _memory_numbers(server):
+    used = used_memory()
+    rss = rss_bytes()
+    clients = _clients_mem(server)
+    # used_memory_startup: what the core holds with no keys and no clients.  We
+    # learn it the first time we are asked while the keyspace is empty (0 until then).
+    startup = getattr(server, "used_memory_startup", None)
+    if startup is None and _core.total_keys() == 0:
+        startup = max(0, used - clients)
+        try:
+            server.used_memory_startup = startup
+        except AttributeError:
+            pass
+    startup = min(startup or 0, used)
+    overhead = min(used, startup + clients)
+    dataset = max(0, used - overhead)
+    return used, rss, startup, clients, overhead, dataset
+
+
+def _sec_memory(c, server):
+    used, rss, startup, clients, overhead, dataset = _memory_numbers(server)
+    peak = max(_peak[0], used)
+    maxmem = _cfg(server, "maxmemory", 0) or 0
+    net = used - startup
+    ratio = (rss / used) if used else 0.0
+    return [
+        ("used_memory", used), ("used_memory_human", bytes_to_human(used)),
+        ("used_memory_rss", rss), ("used_memory_rss_human", bytes_to_human(rss)),
+        ("used_memory_peak", peak), ("used_memory_peak_human", bytes_to_human(peak)),
+        ("used_memory_peak_perc", "%.2f%%" % (used * 100 / peak if peak else 0)),
+        ("used_memory_overhead", overhead), ("used_memory_startup", startup),
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc", "%.2f%%" % (dataset * 100 / net if net > 0 else 0)),
+        ("allocator_allocated", used), ("allocator_active", used), ("allocator_resident", rss),
+        ("total_system_memory", total_system_memory()),
+        ("total_system_memory_human", bytes_to_human(total_system_memory())),
+        ("used_memory_lua", 0), ("used_memory_vm_eval", 0), ("used_memory_lua_human", "0B"),
+        ("used_memory_scripts_eval", 0), ("number_of_cached_scripts", 0), ("number_of_functions", 0),
+        ("number_of_libraries", 0), ("used_memory_vm_functions", 0), ("used_memory_vm_total", 0),
+        ("used_memory_vm_total_human", "0B"), ("used_memory_functions", 0), ("used_memory_scripts", 0),
+        ("used_memory_scripts_human", "0B"), ("maxmemory", maxmem),
+        ("maxmemory_human", bytes_to_human(maxmem)),
+        ("maxmemory_policy", _cfg(server, "maxmemory-policy", "noeviction")),
+        ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0),
+        ("allocator_rss_ratio", "%.2f" % ratio), ("allocator_rss_bytes", rss - used),
+        ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", 0),
+        ("mem_fragmentation_ratio", "%.2f" % ratio), ("mem_fragmentation_bytes", rss - used),
+        ("mem_not_counted_for_evict", 0), ("mem_replication_backlog", 0),
+        ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0), ("mem_clients_normal", clients),
+        ("mem_cluster_links", 0), ("mem_aof_buffer", 0), ("mem_allocator", "libc"),
+        ("active_defrag_running", 0), ("lazyfree_pending_objects", 0), ("lazyfreed_objects", 0),
+    ]
+
+
+def _sec_persistence(c, server):
+    st = _core.stats()
+    return [
+        ("loading", 0), ("async_loading", 0), ("current_cow_peak", 0), ("current_cow_size", 0),
+        ("current_cow_size_age", 0), ("current_fork_perc", "0.00"), ("current_save_keys_processed", 0),
+        ("current_save_keys_total", 0), ("rdb_changes_since_last_save", st["dirty"]),
+        ("rdb_bgsave_in_progress", 0), ("rdb_last_save_time", int(getattr(server, "lastsave", 0))),
+        ("rdb_last_bgsave_status", "ok"), ("rdb_last_bgsave_time_sec", -1),
+        ("rdb_current_bgsave_time_sec", -1), ("rdb_saves", 0), ("rdb_last_cow_size", 0),
+        ("rdb_last_load_keys_expired", 0), ("rdb_last_load_keys_loaded", 0),
+        ("aof_enabled", 1 if _cfg(server, "appendonly", False) is True else 0),
+        ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0), ("aof_last_rewrite_time_sec", -1),
+        ("aof_current_rewrite_time_sec", -1), ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", 0),
+        ("aof_rewrites_consecutive_failures", 0), ("aof_last_write_status", "ok"),
+        ("aof_last_cow_size", 0), ("module_fork_in_progress", 0), ("module_fork_last_cow_size", 0),
+    ]
+
+
+def _sec_stats(c, server):
+    st = _core.stats()
+    _sample_rates(st)
+    return [
+        ("total_connections_received", st["total_connections_received"]),
+        ("total_commands_processed", st["total_commands_processed"]),
+        ("instantaneous_ops_per_sec", _ops_rate[0]),
+        ("total_net_input_bytes", st["total_net_input_bytes"]),
+        ("total_net_output_bytes", st["total_net_output_bytes"]),
+        ("total_net_repl_input_bytes", 0), ("total_net_repl_output_bytes", 0),
+        ("instantaneous_input_kbps", "%.2f" % _ops_rate[1]),
+        ("instantaneous_output_kbps", "%.2f" % _ops_rate[2]),
+        ("instantaneous_input_repl_kbps", "0.00"), ("instantaneous_output_repl_kbps", "0.00"),
+        ("rejected_connections", st["rejected_connections"]), ("sync_full", 0), ("sync_partial_ok", 0),
+        ("sync_partial_err", 0), ("expired_keys", st["expired_keys"]), ("expired_stale_perc", "0.00"),
+        ("expired_time_cap_reached_count", st["expired_time_cap_reached_count"]),
+        ("expire_cycle_cpu_milliseconds", st["expire_cycle_cpu_milliseconds"]),
+        ("evicted_keys", st["evicted_keys"]), ("evicted_clients", 0), ("total_eviction_exceeded_time", 0),
+        ("current_eviction_exceeded_time", 0), ("keyspace_hits", st["keyspace_hits"]),
+        ("keyspace_misses", st["keyspace_misses"]), ("pubsub_channels", 0), ("pubsub_patterns", 0),
+        ("pubsubshard_channels", 0), ("latest_fork_usec", 0), ("total_forks", 0),
+        ("migrate_cached_sockets", 0), ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0),
+        ("active_defrag_misses", 0), ("active_defrag_key_hits", 0), ("active_defrag_key_misses", 0),
+        ("total_active_defrag_time", 0), ("current_active_defrag_time", 0), ("tracking_total_keys", 0),
+        ("tracking_total_items", 0), ("tracking_total_prefixes", 0),
+        ("unexpected_error_replies", st["unexpected_error_replies"]),
+        ("total_error_replies", st["total_error_replies"]), ("dump_payload_sanitizations", 0),
+        ("total_reads_processed", st["total_reads_processed"]),
+        ("total_writes_processed", st["total_writes_processed"]),
+        ("io_threaded_reads_processed", 0), ("io_threaded_writes_processed", 0),
+        ("reply_buffer_shrinks", 0), ("reply_buffer_expands", 0),
+    ]
+
+
+def _sec_replication(c, server):
+    return [
+        ("role", "master"), ("connected_slaves", 0), ("master_failover_state", "no-failover"),
+        ("master_replid", _replid(server)), ("master_replid2", "0" * 40), ("master_repl_offset", 0),
+        ("second_repl_offset", -1), ("repl_backlog_active", 0),
+        ("repl_backlog_size", _cfg(server, "repl-backlog-size", 1048576)),
+        ("repl_backlog_first_byte_offset", 0), ("repl_backlog_histlen", 0),
+    ]
+
+
+def _tv(t):
+    return "%.6f" % t
+
+
+def _sec_cpu(c, server):
+    me = _resource.getrusage(_resource.RUSAGE_SELF)
+    ch = _resource.getrusage(_resource.RUSAGE_CHILDREN)
+    th = _resource.getrusage(getattr(_resource, "RUSAGE_THREAD", _resource.RUSAGE_SELF))
+    return [
+        ("used_cpu_sys", _tv(me.ru_stime)), ("used_cpu_user", _tv(me.ru_utime)),
+        ("used_cpu_sys_children", _tv(ch.ru_stime)), ("used_cpu_user_children", _tv(ch.ru_utime)),
+        ("used_cpu_sys_main_thread", _tv(th.ru_stime)), ("used_cpu_user_main_thread", _tv(th.ru_utime)),
+    ]
+
+
+def _sec_modules(c, server):
+    return []
+
+
+def _sec_commandstats(c, server):
+    out = []
+    for name, calls, usec, rejected, failed in _core.command_stats():
+        out.append(("cmdstat_" + name, "calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d"
+                     % (calls, usec, usec / calls if calls else 0.0, rejected, failed)))
+    return out
+
+
+def _sec_errorstats(c, server):
+    return [("errorstat_" + code, "count=%d" % n) for code, n in _core.error_stats()]
+
+
+def _sec_latencystats(c, server):
+    # No per-command latency histograms yet: the section is present but empty.
+    return []
+
+
+def _sec_cluster(c, server):
+    return [("cluster_enabled", 1 if _cfg(server, "cluster-enabled", False) is True else 0)]
+
+
+def _sec_keyspace(c, server):
+    return [("db%d" % db, "keys=%d,expires=%d,avg_ttl=%d" % (keys, exp, ttl))
+            for db, keys, exp, ttl in _core.keyspace_info()]
+
+
+_SECTIONS = {
+    "server": ("Server", _sec_server), "clients": ("Clients", _sec_clients),
+    "memory": ("Memory", _sec_memory), "persistence": ("Persistence", _sec_persistence),
+    "stats": ("Stats", _sec_stats), "replication": ("Replication", _sec_replication),
+    "cpu": ("CPU", _sec_cpu), "modules": ("Modules", _sec_modules),
+    "commandstats": ("Commandstats", _sec_commandstats), "errorstats": ("Errorstats", _sec_errorstats),
+    "latencystats": ("Latencystats", _sec_latencystats), "cluster": ("Cluster", _sec_cluster),
+    "keyspace": ("Keyspace", _sec_keyspace),
+}
+
+
+def info_sections(argv_sections):
+    """Redis 7.0's genInfoSectionDict: no args = default; "all" = every section;
+    "everything" = all + modules; "default" adds the defaults; unknown names add
+    nothing.  Output order is always Redis's, whatever the argument order."""
+    if not argv_sections:
+        return set(DEFAULT_SECTIONS)
+    want = set()
+    for a in argv_sections:
+        a = a.decode("latin-1").lower()
+        if a in ("all", "everything"):
+            want.update(ALL_SECTIONS)
+        elif a == "default":
+            want.update(DEFAULT_SECTIONS)
+        else:
+            want.add(a)
+    return want
+
+
+def info_text(c, server, sections):
+    parts = []
+    for key in ALL_SECTIONS:
+        if key not in sections:
+            continue
+        title, fn = _SECTIONS[key]
+        lines = ["# " + title] + ["%s:%s" % kv for kv in fn(c, server)]
+        parts.append("\r\n".join(lines) + "\r\n")
+    return "\r\n".join(parts)
+
+
+def cmd_info(c, argv):
+    """INFO [section ...]: a bulk string (verbatim "txt" under RESP3)."""
+    text = info_text(c, c.server, info_sections(argv[1:]))
+    c.reply(Verbatim(text.encode("latin-1")))
+
+
+# ================================================================== SLOWLOG
+
+SLOWLOG_MAX_ARGC = 32
+SLOWLOG_MAX_STRING = 128
+
+SLOWLOG_HELP = [
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+class SlowLog:
+    """The slow log: newest first, at most slowlog-max-len entries; ids never
+    restart (not even after SLOWLOG RESET)."""
+
+    def __init__(self):
+        self.entries = []
+        self.next_id = 0
+
+
+def _slowlog(server):
+    sl = getattr(server, "slowlog", None)
+    if not isinstance(sl, SlowLog):
+        sl = SlowLog()
+        server.slowlog = sl
+    return sl
+
+
+def _redacted_positions(argv):
+    """Arguments Redis 7.0 redacts from the slowlog and MONITOR: AUTH's, HELLO's
+    AUTH user/password."""
+    name = argv[0].lower() if argv else b""
+    if name == b"auth":
+        return set(range(1, len(argv)))
+    out = set()
+    if name == b"hello":
+        j = 2
+        while j < len(argv):
+            if argv[j].lower() == b"auth" and j + 2 < len(argv):
+                out.update((j + 1, j + 2))
+                j += 3
+            elif argv[j].lower() == b"setname" and j + 1 < len(argv):
+                j += 2
+            else:
+                break
+    return out
+
+
+def slowlog_add(server, c, argv, usec):
+    """The dispatcher's hook: record a command that took `usec` microseconds.
+    Arguments are trimmed as Redis does: at most 32 (the last says how many
+    more), each at most 128 bytes (then "... (N more bytes)")."""
+    maxlen = _cfg(server, "slowlog-max-len", 128) or 0
+    sl = _slowlog(server)
+    red = _redacted_positions(argv)
+    argc = min(len(argv), SLOWLOG_MAX_ARGC)
+    args = []
+    for j in range(argc):
+        if argc != len(argv) and j == argc - 1:
+            args.append(b"... (%d more arguments)" % (len(argv) - argc + 1))
+            break
+        a = b"(redacted)" if j in red else argv[j]
+        if len(a) > SLOWLOG_MAX_STRING:
+            a = a[:SLOWLOG_MAX_STRING] + b"... (%d more bytes)" % (len(a) - SLOWLOG_MAX_STRING)
+        args.append(a)
+    from fastcache.connection import format_addr
+    entry = [sl.next_id, int(_time.time()), int(usec), args,
+             format_addr(c.addr, server).encode(), c.name or b""]
+    sl.next_id += 1
+    sl.entries.insert(0, entry)
+    del sl.entries[maxlen:]
+
+
+def cmd_slowlog(c, argv):
+    """SLOWLOG GET [count] | LEN | RESET | HELP."""
+    sub = argv[1].lower()
+    sl = _slowlog(c.server)
+    if sub == b"help" and len(argv) == 2:
+        c.reply([Simple(x.encode()) for x in
+                 ["SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"] + SLOWLOG_HELP])
+    elif sub == b"reset" and len(argv) == 2:
+        sl.entries.clear()
+        c.reply(Simple(b"OK"))
+    elif sub == b"len" and len(argv) == 2:
+        c.reply(len(sl.entries))
+    elif sub == b"get" and len(argv) in (2, 3):
+        count = 10
+        if len(argv) == 3:
+            from fastcache.connection import strict_int
+            v = strict_int(argv[2])
+            if v is None or v < -1:
+                c.reply(Error(b"ERR count should be greater than or equal to -1"))
+                return
+            count = len(sl.entries) if v == -1 else v
+        c.reply([list(e) for e in sl.entries[:count]])
+    else:
+        c.reply(Error(b"ERR unknown subcommand or wrong number of arguments for '" + argv[1]
+                      + b"'. Try SLOWLOG HELP."))
+
+
+# ================================================================== MEMORY
+
+MEMORY_HELP = [
+    "DOCTOR",
+    "    Return memory problems reports.",
+    "MALLOC-STATS",
+    "    Return internal statistics report from the memory allocator.",
+    "PURGE",
+    "    Attempt to purge dirty pages for reclamation by the allocator.",
+    "STATS",
+    "    Return information about the memory usage of the server.",
+    "USAGE <key> [SAMPLES <count>]",
+    "    Return memory in bytes used by <key> and its value. Nested values are",
+    "    sampled up to <count> times (default: 5, 0 means sample all).",
+    "HELP",
+    "    Prints this help.",
+]
+
+DOCTOR_EMPTY = ("Hi Sam, this instance is empty or is using very little memory, my issues detector can't be "
+                "used in these conditions. Please, leave for your mission on Earth and fill it with some data. "
+                "The new Sam and I will be back to our programming as soon as I finished rebooting.\n")
+DOCTOR_OK = ("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs "
+             "on this base.\n")
+
+
+def memory_stats(server):
+    """MEMORY STATS as an ordered list of (name, value) pairs (Redis 7.0's keys)."""
+    used, rss, startup, clients, overhead, dataset = _memory_numbers(server)
+    peak = max(_peak[0], used)
+    keys = _core.total_keys()
+    out = [
+        (b"peak.allocated", peak), (b"total.allocated", used), (b"startup.allocated", startup),
+        (b"replication.backlog", 0), (b"clients.slaves", 0), (b"clients.normal", clients),
+        (b"cluster.links", 0), (b"aof.buffer", 0), (b"lua.caches", 0), (b"functions.caches", 0),
+    ]
+    for db, nkeys, nexp, _ttl in _core.keyspace_info():
+        out.append((b"db.%d" % db, OrderedPairs([
+            (b"overhead.hashtable.main", nkeys * 24), (b"overhead.hashtable.expires", nexp * 24),
+            (b"overhead.hashtable.slot-to-keys", 0)])))
+    net = used - startup
+    out += [
+        (b"overhead.total", overhead), (b"keys.count", keys),
+        (b"keys.bytes-per-key", (net // keys) if keys else 0), (b"dataset.bytes", dataset),
+        (b"dataset.percentage", dataset * 100.0 / net if net > 0 else 0.0),
+        (b"peak.percentage", used * 100.0 / peak if peak else 0.0),
+        (b"allocator.allocated", used), (b"allocator.active", used), (b"allocator.resident", rss),
+        (b"allocator-fragmentation.ratio", 1.0), (b"allocator-fragmentation.bytes", 0),
+        (b"allocator-rss.ratio", rss / used if used else 0.0), (b"allocator-rss.bytes", rss - used),
+        (b"rss-overhead.ratio", 1.0), (b"rss-overhead.bytes", 0),
+        (b"fragmentation", rss / used if used else 0.0), (b"fragmentation.bytes", rss - used),
+    ]
+    return out
+
+
+def cmd_memory(c, argv):
+    """MEMORY STATS | DOCTOR | MALLOC-STATS | PURGE | HELP (USAGE is in the core)."""
+    sub = argv[1].lower()
+    if sub == b"help":
+        c.reply([Simple(x.encode()) for x in
+                 ["MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"] + MEMORY_HELP])
+    elif sub == b"stats":
+        c.reply(OrderedPairs(memory_stats(c.server)))
+    elif sub == b"doctor":
+        # Redis gives up below 5 MB of used memory ("empty instance").
+        text = DOCTOR_EMPTY if used_memory() < 5 * 1024 * 1024 else DOCTOR_OK
+        c.reply(Verbatim(text.encode()))
+    elif sub == b"malloc-stats":
+        c.reply(Verbatim(b"Stats not supported for the current allocator"))
+    elif sub == b"purge":
+        c.reply(Simple(b"OK"))
+
+
 HANDLERS = {
+    "info": cmd_info,
+    "slowlog|get": cmd_slowlog,
+    "slowlog|len": cmd_slowlog,
+    "slowlog|reset": cmd_slowlog,
+    "slowlog|help": cmd_slowlog,
+    "memory|stats": cmd_memory,
+    "memory|doctor": cmd_memory,
+    "memory|malloc-stats": cmd_memory,
+    "memory|purge": cmd_memory,
+    "memory|help": cmd_memory,
     "command": cmd_command,
 }

@@ -251,14 +251,12 @@ class Server:
             self._schedule_cron()
 
     def _clients_cron(self):
+        """Once a second: close idle clients (timeout) and shrink grown buffers."""
         timeout = self.config.get("timeout")
-        if not timeout:
-            return
         now = core.mstime()
         for c in list(self.clients.values()):
-            if c in self.monitors:
-                continue
-            if now - c.last_interaction_ms > timeout * 1000:
+            c.shrink_buffers()
+            if timeout and c not in self.monitors and now - c.last_interaction_ms > timeout * 1000:
                 c.close_now()
 
     def _on_signal(self, sig):
@@ -292,6 +290,11 @@ class Server:
                 pass
         logger.warning("%s is now ready to exit, bye bye..." % "Redis")
         self.loop.stop()
+
+    def slowlog_add(self, c, argv, usec):
+        """The core's slowlog hook (registry binds it): see introspection.slowlog_add."""
+        from fastcache import introspection
+        introspection.slowlog_add(self, c, argv, usec)
 
     def reset_stats(self):
         core.reset_stats()

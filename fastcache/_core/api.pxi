@@ -155,3 +155,9 @@ def count_rejected_connection():
 
 def mstime():
     return srv.mstime
+
+def stringmatch(bytes pattern, bytes s, bint nocase=False):
+    """Redis glob matching (KEYS, SCAN MATCH, CONFIG GET, COMMAND LIST PATTERN),
+    through the C kernel csrc/glob.c, for the admin path."""
+    return fc_stringmatchlen(PyBytes_AS_STRING(pattern), <int>len(pattern),
+                             PyBytes_AS_STRING(s), <int>len(s), nocase) == 1

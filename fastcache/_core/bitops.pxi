@@ -66,14 +66,6 @@ cdef extern from *:
 
 # ---- argument helpers --------------------------------------------------------
 
-cdef inline bint arg_is_cstr(ClientBase c, int i, const char *word) noexcept:
-    """strcasecmp(argv[i], word): the argument is compared up to its first NUL."""
-    cdef size_t n = c.argvlen[i]
-    cdef const char *nul = <const char *>memchr(c.argv[i], 0, n)
-    if nul != NULL:
-        n = <size_t>(nul - c.argv[i])
-    return eq_nocase(c.argv[i], n, word)
-
 cdef bint bit_offset_arg(ClientBase c, int i, bint hash, int bits, uint64_t *offset) noexcept:
     """getBitOffsetFromArgument: a bit offset (or "#n", n*bits, when hash) that
     must stay below proto-max-bulk-len bytes; replies the error and returns False."""
@@ -217,9 +209,9 @@ cdef inline long long bitpos_or_end(const unsigned char *p, long long count, int
     return pos
 
 cdef int range_unit_arg(ClientBase c, int i, bint *isbit) noexcept:
-    if arg_is_cstr(c, i, "bit"):
+    if arg_is(c, i, "bit"):
         isbit[0] = True
-    elif arg_is_cstr(c, i, "byte"):
+    elif arg_is(c, i, "byte"):
         isbit[0] = False
     else:
         add_reply_error(c, E_SYNTAX)
@@ -423,13 +415,13 @@ cdef void cmd_bitop(ClientBase c) noexcept:
     cdef char *block
     cdef fc_rawstr *r
     cdef unsigned char *d
-    if arg_is_cstr(c, 1, "and"):
+    if arg_is(c, 1, "and"):
         op = BITOP_AND
-    elif arg_is_cstr(c, 1, "or"):
+    elif arg_is(c, 1, "or"):
         op = BITOP_OR
-    elif arg_is_cstr(c, 1, "xor"):
+    elif arg_is(c, 1, "xor"):
         op = BITOP_XOR
-    elif arg_is_cstr(c, 1, "not"):
+    elif arg_is(c, 1, "not"):
         op = BITOP_NOT
     else:
         add_reply_error(c, E_SYNTAX)
@@ -647,18 +639,18 @@ cdef void bitfield_generic(ClientBase c, bint ro_command) noexcept:
     # Parse and validate every operation first.
     while j < c.argc:
         remargs = c.argc - j - 1
-        if arg_is_cstr(c, j, "get") and remargs >= 2:
+        if arg_is(c, j, "get") and remargs >= 2:
             opcode = BFOP_GET
-        elif arg_is_cstr(c, j, "set") and remargs >= 3:
+        elif arg_is(c, j, "set") and remargs >= 3:
             opcode = BFOP_SET
-        elif arg_is_cstr(c, j, "incrby") and remargs >= 3:
+        elif arg_is(c, j, "incrby") and remargs >= 3:
             opcode = BFOP_INCRBY
-        elif arg_is_cstr(c, j, "overflow") and remargs >= 1:
-            if arg_is_cstr(c, j + 1, "wrap"):
+        elif arg_is(c, j, "overflow") and remargs >= 1:
+            if arg_is(c, j + 1, "wrap"):
                 owtype = BFOW_WRAP
-            elif arg_is_cstr(c, j + 1, "sat"):
+            elif arg_is(c, j + 1, "sat"):
                 owtype = BFOW_SAT
-            elif arg_is_cstr(c, j + 1, "fail"):
+            elif arg_is(c, j + 1, "fail"):
                 owtype = BFOW_FAIL
             else:
                 add_reply_error(c, E_BITFIELD_OVERFLOW)

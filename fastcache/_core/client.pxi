@@ -65,6 +65,14 @@ cdef class ClientBase:
     cdef public bint no_evict
     cdef public int flags_py          # Python-side client flags (monitor, ...)
     cdef public object last_cmd
+    # admin family (server_cmds.pxi): the last command looked up (CLIENT LIST
+    # cmd=), MONITOR membership, CLIENT PAUSE postponement, and "ip:port" as C
+    # bytes so the monitor feed formats lines without Python objects.
+    cdef fc_command *lastcmd
+    cdef public bint is_monitor
+    cdef public bint pause_blocked
+    cdef char addr_c[64]
+    cdef int addr_clen
 
     def __cinit__(self):
         global next_client_id
@@ -123,6 +131,7 @@ cdef class ClientBase:
                 self.laddr = transport.get_extra_info("sockname")
             except Exception:
                 pass
+        client_set_addr_c(self)
         transport.set_write_buffer_limits(high=64 * 1024 * 1024)
         srv.stat_numconnections += 1
         if self.server is not None:
@@ -130,6 +139,8 @@ cdef class ClientBase:
 
     def connection_lost(self, exc):
         self.closed = True
+        if self.is_monitor or self.pause_blocked:
+            client_unlink_admin(self)   # leave the monitor / postponed lists
         if self.server is not None:
             self.server.client_disconnected(self)
         self.transport = None
@@ -182,6 +193,13 @@ cdef class ClientBase:
 
     def flush(self):
         flush_output(self)
+
+    def shrink_buffers(self):
+        """Give back buffers that grew for a big request or reply (clients cron,
+        like Redis's clientsCronResizeQueryBuffer/OutputBuffer)."""
+        if self.olen == 0 and self.ocap > 4 * PROTO_REPLY_CHUNK_BYTES:
+            self.obuf = <char *>fc_realloc(self.obuf, PROTO_REPLY_CHUNK_BYTES)
+            self.ocap = PROTO_REPLY_CHUNK_BYTES
 
     def close_now(self):
         """Close the connection after writing what is queued."""
@@ -261,7 +279,9 @@ cdef inline void reset_parse(ClientBase c) noexcept:
 
 cdef void process_input(ClientBase c):
     cdef int r
-    while c.qpos < c.qlen and not c.close_after_reply and not c.closed:
+    # pause_blocked: CLIENT PAUSE postponed this client's current command; its
+    # bytes stay in qbuf (qpos rewound to it) until the pause ends.
+    while c.qpos < c.qlen and not c.close_after_reply and not c.closed and not c.pause_blocked:
         if c.reqtype == REQ_NONE:
             c.cmd_start = c.qpos
             c.reqtype = REQ_MULTIBULK if c.qbuf[c.qpos] == 42 else REQ_INLINE
@@ -287,9 +307,43 @@ cdef void process_input(ClientBase c):
             c.qbuf = <char *>fc_realloc(c.qbuf, PROTO_IOBUF_LEN)
             c.qcap = PROTO_IOBUF_LEN
 
+cdef class OutChunk:
+    """Unsent reply bytes handed to the transport without copying: owns a C
+    buffer from the client's output (freed when uvloop has written it)."""
+    cdef char *buf
+    cdef size_t off, n
+    cdef Py_ssize_t shape[1]
+
+    def __dealloc__(self):
+        fc_free(self.buf)
+
+    def __len__(self):
+        return self.n
+
+    def __getbuffer__(self, Py_buffer *b, int flags):
+        self.shape[0] = <Py_ssize_t>self.n
+        b.buf = self.buf + self.off
+        b.len = self.shape[0]
+        b.obj = self
+        b.readonly = 1
+        b.itemsize = 1
+        b.format = NULL
+        b.ndim = 1
+        b.shape = self.shape
+        b.strides = NULL
+        b.suboffsets = NULL
+        b.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer *b):
+        pass
+
 cdef void flush_output(ClientBase c):
+    """Write the batch's replies: send(2) directly while the transport has nothing
+    queued; whatever the kernel doesn't take goes to the transport — big
+    remainders by handing over the buffer itself (no copy), small ones copied."""
     cdef ssize_t n
     cdef size_t off = 0
+    cdef OutChunk chunk
     if c.olen == 0 or c.closed:
         return
     srv.stat_net_output_bytes += c.olen
@@ -307,12 +361,18 @@ cdef void flush_output(ClientBase c):
             off += <size_t>n
     if off < c.olen:
         # kernel buffer full (or an error the transport will report): queue the rest
-        c.transport.write(PyBytes_FromStringAndSize(c.obuf + off, c.olen - off))
+        if c.olen - off > PROTO_REPLY_CHUNK_BYTES:
+            chunk = OutChunk.__new__(OutChunk)
+            chunk.buf = c.obuf
+            chunk.off = off
+            chunk.n = c.olen - off
+            c.obuf = <char *>fc_malloc(PROTO_REPLY_CHUNK_BYTES)
+            c.ocap = PROTO_REPLY_CHUNK_BYTES
+            c.transport.write(chunk)
+        else:
+            c.transport.write(PyBytes_FromStringAndSize(c.obuf + off, c.olen - off))
         c.transport_pending = True
     c.olen = 0
-    if c.ocap > 4 * PROTO_REPLY_CHUNK_BYTES:
-        c.obuf = <char *>fc_realloc(c.obuf, PROTO_REPLY_CHUNK_BYTES)
-        c.ocap = PROTO_REPLY_CHUNK_BYTES
 
 cdef inline bytes argv_bytes(ClientBase c, int i):
     return PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])

@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False, auto_pickle=False
 # distutils: language = c
 """fastcache's data plane: one extension assembled from area files (uvloop style).
 
@@ -23,6 +23,7 @@ include "bitops.pxi"
 include "keys.pxi"
 include "skiplist.pxi"
 include "t_zset.pxi"
+include "t_hash.pxi"
 include "conn.pxi"
 include "server_cmds.pxi"
 include "cmdtable.pxi"

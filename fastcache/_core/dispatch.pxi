@@ -212,11 +212,13 @@ cdef void execute_command(ClientBase c):
     cdef fc_command *sub
     cdef long long start, dur
     cdef size_t olen_before
+    c.lastcmd = cmd               # Redis sets c->lastcmd at lookup (CLIENT LIST cmd=)
     if cmd == NULL:
         reply_unknown_command(c)
         return
     if cmd.nsubs > 0 and c.argc >= 2:
         sub = lookup_subcommand(cmd, c.argv[1], c.argvlen[1])
+        c.lastcmd = sub
         if sub == NULL:
             add_reply_error_py(c, b"ERR unknown subcommand '" + _cstr_trunc(argv_bytes(c, 1), 128)
                                + b"'. Try " + argv_bytes(c, 0).upper() + b" HELP.")
@@ -229,6 +231,11 @@ cdef void execute_command(ClientBase c):
     if not c.authenticated and not (cmd.flags & CMD_NO_AUTH):
         cmd.rejected_calls += 1
         add_reply_error(c, E_NOAUTH)
+        return
+    # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
+    # later input; it re-runs, in arrival order, when the pause ends.
+    if FC_UNLIKELY(pause_type != 0) and pause_applies(c, cmd):
+        postpone_client(c)
         return
     olen_before = c.olen
     c.cmd_failed = False
@@ -244,6 +251,10 @@ cdef void execute_command(ClientBase c):
     if c.cmd_failed:
         cmd.failed_calls += 1
     srv.stat_numcommands += 1
+    # MONITOR: fed after the call (SELECT shows the new db), like Redis 7.0's
+    # call(); admin and skip_monitor commands are never shown.
+    if FC_UNLIKELY(n_monitors > 0) and not (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)):
+        feed_monitors(c)
     if FC_UNLIKELY(c.reply_mode != 0):
         if c.reply_mode == 1 or c.reply_mode == 3:
             c.olen = olen_before

@@ -94,3 +94,10 @@ cdef const char *E_ZSET_COUNT = b"-ERR count should be greater than 0\r\n"
 cdef const char *E_ZSET_OUT_OF_RANGE = b"-ERR value is out of range\r\n"
 cdef const char *E_ZSET_WEIGHT = b"-ERR weight value is not a float\r\n"
 cdef const char *E_ZSET_LIMIT_NEG = b"-ERR LIMIT can't be negative\r\n"
+# ---- hashes (t_hash.pxi) ----
+cdef const char *E_HASH_NOTINT = b"-ERR hash value is not an integer\r\n"
+cdef const char *E_HASH_NOTFLOAT = b"-ERR hash value is not a float\r\n"
+cdef const char *E_HASH_NAN_INF_ARG = b"-ERR value is NaN or Infinity\r\n"
+cdef const char *E_OUT_OF_RANGE = b"-ERR value is out of range\r\n"
+cdef const char *E_HRANDFIELD_RANGE = (b"-ERR value is out of range, value must between "
+                                       b"-9223372036854775807 and 9223372036854775807\r\n")

@@ -26,9 +26,9 @@ cdef extern from "util.h" nogil:
 cdef extern from "<stdlib.h>" nogil:
     double strtod(const char *nptr, char **endptr)
 
+# (aliased: t_hash.pxi declares isnan for long double; C's isnan is generic)
 cdef extern from "<math.h>" nogil:
-    bint isnan(double x)
-    bint isinf(double x)
+    bint zs_isnan "isnan"(double x)
 
 cdef enum:
     ZSKIPLIST_MAXLEVEL = 32
@@ -287,7 +287,7 @@ cdef bint parse_range_item(const char *s, size_t n, double *out, int *ex) noexce
     memcpy(buf, s, n)
     buf[n] = 0
     out[0] = strtod(buf, &eptr)
-    ok = eptr[0] == 0 and not isnan(out[0])
+    ok = eptr[0] == 0 and not zs_isnan(out[0])
     if buf != small:
         fc_free(buf)
     return ok

@@ -24,10 +24,8 @@ cdef inline fc_entry **lookup_write(ClientBase c, const char *key, size_t klen) 
         slot[0].lru = srv.lruclock
     return slot
 
-cdef inline bint arg_is(ClientBase c, int i, const char *word) noexcept:
-    return eq_nocase(c.argv[i], c.argvlen[i], word)
 
-cdef inline bint arg_opt_is(ClientBase c, int i, const char *word) noexcept:
+cdef inline bint arg_is(ClientBase c, int i, const char *word) noexcept:
     """Option match with C-string semantics: Redis compares options with
     strcasecmp / `opt[2] == '\\0'`, so an argument is matched only up to its
     first NUL byte ("ex\\0junk" is EX there, and so it is here)."""
@@ -75,35 +73,35 @@ cdef int parse_extended_string_args(ClientBase c, int *flags, int *unit, int *ex
     expire_idx[0] = -1
     while j < c.argc:
         has_next = j + 1 < c.argc
-        if (arg_opt_is(c, j, "nx") and not (flags[0] & OBJ_SET_XX) and command_type == COMMAND_SET):
+        if (arg_is(c, j, "nx") and not (flags[0] & OBJ_SET_XX) and command_type == COMMAND_SET):
             flags[0] |= OBJ_SET_NX
-        elif (arg_opt_is(c, j, "xx") and not (flags[0] & OBJ_SET_NX) and command_type == COMMAND_SET):
+        elif (arg_is(c, j, "xx") and not (flags[0] & OBJ_SET_NX) and command_type == COMMAND_SET):
             flags[0] |= OBJ_SET_XX
-        elif arg_opt_is(c, j, "get") and command_type == COMMAND_SET:
+        elif arg_is(c, j, "get") and command_type == COMMAND_SET:
             flags[0] |= OBJ_SET_GET
-        elif (arg_opt_is(c, j, "keepttl") and not (flags[0] & OBJ_PERSIST)
+        elif (arg_is(c, j, "keepttl") and not (flags[0] & OBJ_PERSIST)
               and not (flags[0] & (OBJ_EX | OBJ_EXAT | OBJ_PX | OBJ_PXAT)) and command_type == COMMAND_SET):
             flags[0] |= OBJ_KEEPTTL
-        elif (arg_opt_is(c, j, "persist") and command_type == COMMAND_GET
+        elif (arg_is(c, j, "persist") and command_type == COMMAND_GET
               and not (flags[0] & (OBJ_EX | OBJ_EXAT | OBJ_PX | OBJ_PXAT | OBJ_KEEPTTL))):
             flags[0] |= OBJ_PERSIST
-        elif (arg_opt_is(c, j, "ex") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EXAT | OBJ_PX | OBJ_PXAT))
+        elif (arg_is(c, j, "ex") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EXAT | OBJ_PX | OBJ_PXAT))
               and has_next):
             flags[0] |= OBJ_EX
             expire_idx[0] = j + 1
             j += 1
-        elif (arg_opt_is(c, j, "px") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EX | OBJ_EXAT | OBJ_PXAT))
+        elif (arg_is(c, j, "px") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EX | OBJ_EXAT | OBJ_PXAT))
               and has_next):
             flags[0] |= OBJ_PX
             unit[0] = UNIT_MILLISECONDS
             expire_idx[0] = j + 1
             j += 1
-        elif (arg_opt_is(c, j, "exat") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EX | OBJ_PX | OBJ_PXAT))
+        elif (arg_is(c, j, "exat") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EX | OBJ_PX | OBJ_PXAT))
               and has_next):
             flags[0] |= OBJ_EXAT
             expire_idx[0] = j + 1
             j += 1
-        elif (arg_opt_is(c, j, "pxat") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EX | OBJ_EXAT | OBJ_PX))
+        elif (arg_is(c, j, "pxat") and not (flags[0] & (OBJ_KEEPTTL | OBJ_PERSIST | OBJ_EX | OBJ_EXAT | OBJ_PX))
               and has_next):
             flags[0] |= OBJ_PXAT
             unit[0] = UNIT_MILLISECONDS
@@ -638,13 +636,13 @@ cdef void cmd_lcs(ClientBase c) noexcept:
         b = entry_str(eb, tmpb, &blen_z)
     k = 3
     while k < c.argc:
-        if arg_opt_is(c, k, "idx"):
+        if arg_is(c, k, "idx"):
             getidx = True
-        elif arg_opt_is(c, k, "len"):
+        elif arg_is(c, k, "len"):
             getlen = True
-        elif arg_opt_is(c, k, "withmatchlen"):
+        elif arg_is(c, k, "withmatchlen"):
             withmatchlen = True
-        elif arg_opt_is(c, k, "minmatchlen") and k + 1 < c.argc:
+        elif arg_is(c, k, "minmatchlen") and k + 1 < c.argc:
             if not arg_ll(c, k + 1, &minmatchlen):
                 return
             if minmatchlen < 0:

@@ -172,7 +172,7 @@ cdef int zset_add(fc_zset *zs, double score, const char *ele, size_t len, int fl
     """zsetAdd: returns ZADD_OUT_* flags (NAN means the command fails)."""
     cdef zsl_node *x
     cdef double cur
-    if isnan(score):
+    if zs_isnan(score):
         return ZADD_OUT_NAN
     x = zset_find(zs, ele, len)
     if x != NULL:
@@ -181,7 +181,7 @@ cdef int zset_add(fc_zset *zs, double score, const char *ele, size_t len, int fl
         cur = x.score
         if flags & ZADD_IN_INCR:
             score += cur
-            if isnan(score):
+            if zs_isnan(score):
                 return ZADD_OUT_NAN
         if ((flags & ZADD_IN_LT) and score >= cur) or ((flags & ZADD_IN_GT) and score <= cur):
             return ZADD_OUT_NOP
@@ -950,7 +950,7 @@ cdef inline void zaggregate(double *target, double val, int aggr) noexcept nogil
     if aggr == AGGR_SUM:
         target[0] = target[0] + val
         # +inf + -inf: Redis stores 0 rather than a NaN score
-        if isnan(target[0]):
+        if zs_isnan(target[0]):
             target[0] = 0.0
     elif aggr == AGGR_MIN:
         if val < target[0]:
@@ -1064,7 +1064,7 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
             x = zn_next(src[0].zs.header)
             while x != NULL:
                 score = src[0].weight * x.score
-                if isnan(score):
+                if zs_isnan(score):
                     score = 0
                 for i in range(1, setnum):
                     y = zset_find(src[i].zs, zn_ele(x), x.klen)
@@ -1088,7 +1088,7 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
             x = zn_next(src[i].zs.header)
             while x != NULL:
                 score = src[i].weight * x.score
-                if isnan(score):
+                if zs_isnan(score):
                     score = 0
                 y = zset_find(dst, zn_ele(x), x.klen)
                 if y == NULL:
