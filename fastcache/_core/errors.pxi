@@ -79,6 +79,21 @@ cdef const char *E_LFU_NOT_SELECTED = (b"-ERR An LFU maxmemory policy is not sel
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
 cdef const char *E_LFU_SELECTED = (b"-ERR An LFU maxmemory policy is selected, idle time not tracked. "
     b"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n")
+# ---- sorted sets (t_zset.pxi) ----
+cdef const char *E_ZADD_NX_XX = b"-ERR XX and NX options at the same time are not compatible\r\n"
+cdef const char *E_ZADD_GT_LT_NX = b"-ERR GT, LT, and/or NX options at the same time are not compatible\r\n"
+cdef const char *E_ZADD_INCR_PAIR = b"-ERR INCR option supports a single increment-element pair\r\n"
+cdef const char *E_ZSET_NAN = b"-ERR resulting score is not a number (NaN)\r\n"
+cdef const char *E_ZSET_MINMAX_FLOAT = b"-ERR min or max is not a float\r\n"
+cdef const char *E_ZSET_MINMAX_LEX = b"-ERR min or max not valid string range item\r\n"
+cdef const char *E_ZRANGE_LIMIT = (b"-ERR syntax error, LIMIT is only supported in combination with either "
+                                   b"BYSCORE or BYLEX\r\n")
+cdef const char *E_ZRANGE_LEX_SCORES = b"-ERR syntax error, WITHSCORES not supported in combination with BYLEX\r\n"
+cdef const char *E_ZSET_NUMKEYS = b"-ERR numkeys should be greater than 0\r\n"
+cdef const char *E_ZSET_COUNT = b"-ERR count should be greater than 0\r\n"
+cdef const char *E_ZSET_OUT_OF_RANGE = b"-ERR value is out of range\r\n"
+cdef const char *E_ZSET_WEIGHT = b"-ERR weight value is not a float\r\n"
+cdef const char *E_ZSET_LIMIT_NEG = b"-ERR LIMIT can't be negative\r\n"
 # ---- hashes (t_hash.pxi) ----
 cdef const char *E_HASH_NOTINT = b"-ERR hash value is not an integer\r\n"
 cdef const char *E_HASH_NOTFLOAT = b"-ERR hash value is not a float\r\n"
