@@ -132,7 +132,7 @@ class LocalServer(Server):
         self.proc = None
         try:
             with open(self._stderr_path, "wb") as errf:
-                self.proc = subprocess.Popen(argv, stdout=errf, stderr=subprocess.STDOUT,
+                self.proc = subprocess.Popen(argv, stdout=errf, stderr=subprocess.STDOUT, env=_server_env(),
                                              stdin=subprocess.DEVNULL)
         except OSError as e:
             self.error = f"cannot start {shlex.join(argv)}: {e}"
@@ -209,3 +209,12 @@ def tool_version(argv: list[str]) -> str | None:
         return text.splitlines()[0] if text else None
     except (OSError, subprocess.TimeoutExpired):
         return None
+
+
+def _server_env():
+    """Servers import fastcache from this checkout, whatever an editable install
+    elsewhere points at (the bench measures the tree it lives in)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from support.resp import RawClient
-from support.servers import fastcache_cmd, free_port
+from support.servers import fastcache_cmd, free_port, server_env
 
 LOG_LINE = re.compile(r"^\d+:[MSCX] \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [.\-*#] .+$")
 
@@ -145,7 +145,7 @@ def test_config_file_and_command_line_like_redis_server(server_factory):
 
 
 def test_bad_config_prints_fatal_block_and_exits_1():
-    r = subprocess.run(fastcache_cmd() + ["--port", "notaport"], capture_output=True, text=True, timeout=30)
+    r = subprocess.run(fastcache_cmd() + ["--port", "notaport"], capture_output=True, text=True, timeout=30, env=server_env())
     assert r.returncode == 1
     assert "FATAL CONFIG FILE ERROR" in r.stderr
 
@@ -157,7 +157,7 @@ def test_daemonize_writes_pidfile_and_detaches(tmp_path):
     r = subprocess.run(fastcache_cmd() + ["--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
                                           "--pidfile", str(pidfile), "--logfile", str(logfile),
                                           "--dir", str(tmp_path), "--save", ""],
-                       capture_output=True, timeout=30)
+                       capture_output=True, timeout=30, env=server_env())
     assert r.returncode == 0
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -182,5 +182,5 @@ def test_daemonize_writes_pidfile_and_detaches(tmp_path):
 
 def test_python_dash_m_and_console_script_agree():
     out = subprocess.run([sys.executable, "-m", "fastcache", "--version"], capture_output=True, text=True,
-                         timeout=30)
+                         timeout=30, env=server_env())
     assert out.returncode == 0 and "redis_version=7.0.15" in out.stdout

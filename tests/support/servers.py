@@ -45,6 +45,20 @@ def fastcache_cmd() -> list[str]:
     return [sys.executable, "-m", "fastcache"]
 
 
+# The checkout under test: servers started by the tests import fastcache from here,
+# whatever an (editable) install elsewhere on the machine points at.
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def server_env(extra: dict | None = None) -> dict:
+    """The environment for server processes: PYTHONPATH leads with the checkout."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = REPO_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if extra:
+        env.update(extra)
+    return env
+
+
 def reference_cmd() -> list[str]:
     """The argv prefix of the reference server (``REDIS_SERVER`` or ``redis-server`` on PATH)."""
     env = os.environ.get("REDIS_SERVER", "").strip()
@@ -156,7 +170,7 @@ class ServerHandle:
                     stdout=self._log_file,
                     stderr=subprocess.STDOUT,
                     cwd=self.dir,
-                    env=self.env,
+                    env=server_env(self.env),
                     start_new_session=True,  # our signals only, never the test runner's group
                 )
             except OSError as e:
