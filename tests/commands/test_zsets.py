@@ -7,7 +7,6 @@ both servers and restores the defaults afterwards) and checks OBJECT ENCODING on
 from __future__ import annotations
 
 import pytest
-
 from support.diff import parsed
 from support.resp import parse
 

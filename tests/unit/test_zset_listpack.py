@@ -12,7 +12,6 @@ import random
 import struct
 
 import pytest
-
 from support.resp import RawClient
 from support.servers import ServerHandle, reference_cmd
 
