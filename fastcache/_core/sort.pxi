@@ -496,6 +496,11 @@ cdef void sort_generic(ClientBase c, bint readonly) noexcept:
         fc_free(gets)
         return
 
+    # Redis's sortCommandGeneric converts a listpack sorted set to a skiplist
+    # for good (even for SORT_RO), and OBJECT ENCODING shows it afterwards.
+    if e != NULL and e.type == OBJ_ZSET and e.enc == ENC_LISTPACK:
+        zset_convert_to_skiplist(e)
+
     # A set has no native order: BY nosort with STORE sorts ALPHA instead so the
     # stored list is deterministic (and replicates the same).
     if dontsort and e != NULL and e.type == OBJ_SET and storeidx >= 0:

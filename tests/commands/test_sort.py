@@ -482,3 +482,15 @@ def test_sort_reply_counts_against_parse(diff):
     r = parse(diff.check("SORT", "k", "GET", "#", "GET", "x_*", "GET", "#"))
     assert len(r) == 9
     assert parse(diff.check("SORT", "k", "GET", "#", "STORE", "d")) == 3
+
+
+@pytest.mark.parametrize("cmd", ["SORT", "SORT_RO"])
+def test_sort_converts_a_listpack_sorted_set_to_skiplist(diff, cmd):
+    """Redis's sortCommandGeneric converts a listpack zset for good, even for
+    SORT_RO; the order it then sees is the score order."""
+    diff.check("ZADD", "zl", "3", "c", "1", "a", "2", "b", "4", "d")
+    diff.check("OBJECT", "ENCODING", "zl")
+    diff.check(cmd, "zl", "BY", "nosort")
+    diff.check("OBJECT", "ENCODING", "zl")
+    diff.check(cmd, "zl", "ALPHA", "DESC")
+    diff.check("ZRANGE", "zl", "0", "-1", "WITHSCORES")
