@@ -1,5 +1,5 @@
-"""Server administration commands on the admin path: SHUTDOWN, DEBUG, LASTSAVE,
-TIME, MONITOR."""
+"""Server administration commands on the admin path: SHUTDOWN, SAVE, BGSAVE,
+DEBUG, LASTSAVE, TIME, MONITOR."""
 import sys
 import time
 
@@ -12,8 +12,9 @@ OK = Simple(b"OK")
 def cmd_shutdown(c, argv):
     """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT].
 
-    There is no persistence yet, so SAVE has nothing to write and NOW/FORCE have
-    nothing to skip; ABORT fails because a shutdown never waits for replicas."""
+    Saves first when save points are configured (unless NOSAVE) or with SAVE; a
+    failed save aborts the shutdown unless FORCE.  NOW has nothing to skip (no
+    replicas to wait for), so ABORT always fails: no shutdown is ever pending."""
     nosave = save = now = force = abort = False
     for a in argv[1:]:
         a = a.lower()
@@ -36,7 +37,39 @@ def cmd_shutdown(c, argv):
     if abort:
         c.reply(Error(b"ERR No shutdown in progress."))
         return
-    c.server.request_shutdown()
+    if not c.server.shutdown(save=save, nosave=nosave, force=force):
+        c.reply(Error(b"ERR Errors trying to SHUTDOWN. Check logs."))
+
+
+# ------------------------------------------------------------------ SAVE / BGSAVE
+
+E_BGSAVE_IN_PROGRESS = Error(b"ERR Background save already in progress")
+E_BARE = Error(b"ERR")       # Redis's shared.err: a failed SAVE says no more
+
+
+def cmd_save(c, argv):
+    """SAVE: write the snapshot synchronously (the server blocks, as in Redis)."""
+    snap = c.server.persistence
+    if snap.bgsave_in_progress():
+        c.reply(E_BGSAVE_IN_PROGRESS)
+        return
+    c.reply(OK if snap.save() else E_BARE)
+
+
+def cmd_bgsave(c, argv):
+    """BGSAVE [SCHEDULE]: fork a child that writes the snapshot.  SCHEDULE only
+    matters while another kind of child (AOF rewrite) runs, which can't happen
+    yet: with an RDB child running it is the same error as plain BGSAVE."""
+    if len(argv) > 1 and not (len(argv) == 2 and argv[1].lower() == b"schedule"):
+        c.reply(Error(b"ERR syntax error"))
+        return
+    snap = c.server.persistence
+    if snap.bgsave_in_progress():
+        c.reply(E_BGSAVE_IN_PROGRESS)
+    elif snap.bgsave():
+        c.reply(Simple(b"Background saving started"))
+    else:
+        c.reply(E_BARE)
 
 
 # ------------------------------------------------------------------ DEBUG
@@ -47,8 +80,15 @@ E_DEBUG_NOT_ALLOWED = Error(
     b"then restart the server.")
 
 DEBUG_HELP = [
+    "DIGEST",
+    "    Hex digest of the whole dataset (40 zeros when empty).",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Hex digest of the value of each given key.",
     "PYALLOCS",
     "    Return the Python interpreter's allocated block count (fastcache only).",
+    "RELOAD [NOSAVE]",
+    "    Save the snapshot, empty the databases and load the snapshot back;",
+    "    NOSAVE loads the existing file without saving first.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -114,14 +154,60 @@ def cmd_debug(c, argv):
         # show that the data path creates no Python object per command
         # (ARCHITECTURE.md §3).
         c.reply(sys.getallocatedblocks())
+    elif sub == b"digest" and len(argv) == 2:
+        c.reply(Simple(_hex_digest(core.debug_digest())))
+    elif sub == b"digest-value":
+        c.reply([Simple(_hex_digest(core.debug_digest_value(k))) for k in argv[2:]])
+    elif sub == b"reload":
+        _debug_reload(c, argv)
     else:
         c.reply(Error(b"ERR unknown subcommand or wrong number of arguments for '" + argv[1][:128] + b"'. Try DEBUG HELP."))
+
+
+def _hex_digest(d):
+    """The codec gives 20 raw bytes or already 40 hex digits; Redis shows hex."""
+    if isinstance(d, str):
+        d = d.encode()
+    return d.hex().encode() if len(d) == 20 else d
+
+
+def _debug_reload(c, argv):
+    """DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, load back (the
+    dataset must survive its own snapshot: tests compare DEBUG DIGEST)."""
+    save = True
+    for opt in argv[2:]:
+        o = opt.lower()
+        if o == b"nosave":
+            save = False
+        elif o in (b"merge", b"noflush"):
+            # Loading on top of existing data needs a merging loader the codec
+            # doesn't offer: refuse rather than silently flush.
+            c.reply(Error(b"ERR DEBUG RELOAD MERGE/NOFLUSH are not supported by fastcache."))
+            return
+        else:
+            c.reply(Error(b"ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."))
+            return
+    snap = c.server.persistence
+    if save and not snap.save():
+        c.reply(E_BARE)
+        return
+    from fastcache.persistence import RdbLoadFailed
+    from fastcache.log import logger
+    try:
+        snap.load()           # the codec empties the databases first
+    except RdbLoadFailed:
+        c.reply(Error(b"ERR Error trying to load the RDB dump, check server logs."))
+        return
+    logger.warning("DB reloaded by DEBUG RELOAD")
+    c.reply(OK)
 
 
 # ------------------------------------------------------------------ misc
 
 def cmd_lastsave(c, argv):
-    c.reply(int(getattr(c.server, "lastsave", 0)))
+    """LASTSAVE: unix time of the last successful SAVE/BGSAVE (start-up time
+    before the first one)."""
+    c.reply(int(c.server.lastsave))
 
 
 def cmd_time(c, argv):
@@ -142,6 +228,8 @@ def cmd_monitor(c, argv):
 
 HANDLERS = {
     "shutdown": cmd_shutdown,
+    "save": cmd_save,
+    "bgsave": cmd_bgsave,
     "debug": cmd_debug,
     "lastsave": cmd_lastsave,
     "time": cmd_time,

@@ -518,15 +518,22 @@ def _sec_memory(c, server):
 
 
 def _sec_persistence(c, server):
-    st = _core.stats()
-    return [
-        ("loading", 0), ("async_loading", 0), ("current_cow_peak", 0), ("current_cow_size", 0),
-        ("current_cow_size_age", 0), ("current_fork_perc", "0.00"), ("current_save_keys_processed", 0),
-        ("current_save_keys_total", 0), ("rdb_changes_since_last_save", st["dirty"]),
-        ("rdb_bgsave_in_progress", 0), ("rdb_last_save_time", int(getattr(server, "lastsave", 0))),
-        ("rdb_last_bgsave_status", "ok"), ("rdb_last_bgsave_time_sec", -1),
-        ("rdb_current_bgsave_time_sec", -1), ("rdb_saves", 0), ("rdb_last_cow_size", 0),
-        ("rdb_last_load_keys_expired", 0), ("rdb_last_load_keys_loaded", 0),
+    # loading / rdb_* fields come from the snapshot orchestration
+    # (fastcache/persistence/snapshot.py)
+    snap = getattr(server, "persistence", None)
+    if snap is not None:
+        rdb = snap.info_fields()
+    else:
+        rdb = [
+            ("loading", 0), ("async_loading", 0), ("current_cow_peak", 0), ("current_cow_size", 0),
+            ("current_cow_size_age", 0), ("current_fork_perc", "0.00"), ("current_save_keys_processed", 0),
+            ("current_save_keys_total", 0), ("rdb_changes_since_last_save", _core.stats()["dirty"]),
+            ("rdb_bgsave_in_progress", 0), ("rdb_last_save_time", 0),
+            ("rdb_last_bgsave_status", "ok"), ("rdb_last_bgsave_time_sec", -1),
+            ("rdb_current_bgsave_time_sec", -1), ("rdb_saves", 0), ("rdb_last_cow_size", 0),
+            ("rdb_last_load_keys_expired", 0), ("rdb_last_load_keys_loaded", 0),
+        ]
+    return rdb + [
         ("aof_enabled", 1 if _cfg(server, "appendonly", False) is True else 0),
         ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0), ("aof_last_rewrite_time_sec", -1),
         ("aof_current_rewrite_time_sec", -1), ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", 0),

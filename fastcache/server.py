@@ -39,7 +39,7 @@ class Server:
         self.start_monotonic = time.monotonic()
         self.run_id = os.urandom(20).hex()
         self.shutdown_requested = None
-        self.lastsave = int(time.time())
+        self.persistence = None       # fastcache.persistence.Snapshotter, made in start()
         self.implemented = set()
         self.slowlog = None
         self.stat_reset_time = time.time()
@@ -47,6 +47,11 @@ class Server:
         self._cron_handle = None
         self._cronloops = 0
         self.exit_code = 0
+
+    @property
+    def lastsave(self):
+        """Unix time of the last successful save (LASTSAVE)."""
+        return self.persistence.lastsave if self.persistence is not None else int(self.start_time)
 
     # ---- configuration wiring ----
     def _apply_core(self, name):
@@ -126,6 +131,16 @@ class Server:
         core.init(cfg.get("databases"))
         self._bind_config()
         self._adjust_open_files(cfg.get("maxclients"))
+        # Persistence: load dir/dbfilename before listening, so no client ever sees
+        # a half-loaded dataset (no -LOADING needed); a bad file stops the start.
+        from fastcache.persistence import RdbLoadFailed, Snapshotter
+        self.persistence = Snapshotter(self)
+        self.persistence.bind_config()
+        logger.info("Server initialized")
+        try:
+            self.persistence.load_at_startup()
+        except RdbLoadFailed:
+            raise SystemExit(1)
         try:
             socks = self._bind_sockets(cfg.get("bind"), cfg.get("port"))
         except OSError as exc:
@@ -156,7 +171,6 @@ class Server:
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, self._on_signal, sig)
         self._schedule_cron()
-        logger.info("Server initialized")
         logger.info("Ready to accept connections tcp")
 
     @staticmethod
@@ -242,6 +256,8 @@ class Server:
     def _cron(self):
         try:
             core.cron(True, bool(self.config.get("activerehashing")))
+            # reap a finished BGSAVE child; save points; BGSAVE SCHEDULE
+            self.persistence.cron()
             self._cronloops += 1
             hz = max(1, self.config.get("hz"))
             if self._cronloops % hz == 0:
@@ -263,7 +279,24 @@ class Server:
     def _on_signal(self, sig):
         name = "SIGINT" if sig == signal.SIGINT else "SIGTERM"
         logger.warning("Received %s scheduling shutdown..." % name)
+        self.loop.call_soon(self._signal_shutdown, name)
+
+    def _signal_shutdown(self, name):
+        # Like SHUTDOWN without arguments: save when save points are configured;
+        # a failed save keeps the server running (Redis 7.0's serverCron).
+        if self.shutdown_requested is None and not self.shutdown():
+            logger.warning("%s received but errors trying to shut down the server, check the logs "
+                           "for more information" % name)
+
+    def shutdown(self, save=False, nosave=False, force=False):
+        """SHUTDOWN / SIGTERM: final snapshot (see Snapshotter.prepare_shutdown), then
+        stop.  False (server keeps running) when the save failed without FORCE."""
+        logger.warning("User requested shutdown...")
+        if self.persistence is not None and not self.persistence.prepare_shutdown(save, nosave, force):
+            logger.warning("Errors trying to shut down the server. Check the logs for more information.")
+            return False
         self.request_shutdown()
+        return True
 
     def request_shutdown(self, code=0):
         if self.shutdown_requested is None:
@@ -271,7 +304,6 @@ class Server:
             self.loop.call_soon(self._finish_shutdown)
 
     def _finish_shutdown(self):
-        logger.warning("User requested shutdown...")
         for srv in self.tcp_listeners.values():
             srv.close()
         if self.unix_listener is not None:

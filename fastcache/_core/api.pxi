@@ -45,7 +45,7 @@ def cron(bint active_expire=True, bint activerehashing=True):
 
 def set_option(str name, value):
     """Write a configuration value the core consumes (config apply hooks)."""
-    global expire_enabled_for_lookups
+    global expire_enabled_for_lookups, dict_can_resize, deny_writes_misconf
     if name == "proto-max-bulk-len":
         srv.proto_max_bulk_len = value
     elif name == "client-query-buffer-limit":
@@ -79,6 +79,18 @@ def set_option(str name, value):
         srv.maxmemory_policy = (1 if "lru" in v else 0) | (2 if "lfu" in v else 0)
     elif name == "active-expire":
         srv.active_expire_enabled = 1 if value else 0
+    # ---- persist (snapshot orchestration) ----
+    elif name == "resize-allowed":
+        # False while a BGSAVE child exists: no dict resize/rehash allocations in
+        # the parent, so copy-on-write copies as few pages as possible (Redis's
+        # updateDictResizePolicy).
+        dict_can_resize = bool(value)
+    elif name == "misconf-deny-writes":
+        deny_writes_misconf = bool(value)
+    elif name == "dirty":
+        # changes since the last save: a finished BGSAVE keeps only the changes
+        # made while the child was writing (dirty - dirty_before_bgsave)
+        srv.dirty = value
     else:
         raise KeyError(name)
 

@@ -207,6 +207,9 @@ cdef bytes _cstr_trunc(bytes s, Py_ssize_t n):
         s = s[:z]
     return s[:n]
 
+# Set by core.set_option("misconf-deny-writes") from the snapshot orchestration.
+cdef bint deny_writes_misconf = False
+
 cdef void execute_command(ClientBase c):
     cdef fc_command *cmd = lookup_command(c.argv[0], c.argvlen[0])
     cdef fc_command *sub
@@ -231,6 +234,17 @@ cdef void execute_command(ClientBase c):
     if not c.authenticated and not (cmd.flags & CMD_NO_AUTH):
         cmd.rejected_calls += 1
         add_reply_error(c, E_NOAUTH)
+        return
+    # stop-writes-on-bgsave-error (persist): after a failed BGSAVE, with save points
+    # configured, Redis refuses write commands -- and PING, which it treats as a
+    # probe of the master's health -- with -MISCONF (processCommand's
+    # writeCommandsDeniedByDiskError).  The flag is computed by the Python
+    # orchestration (fastcache/persistence/snapshot.py); one unlikely branch here.
+    if FC_UNLIKELY(deny_writes_misconf) and (
+            (cmd.flags & CMD_WRITE) or
+            (cmd.parent == NULL and cmd.namelen == 4 and memcmp(cmd.name, b"ping", 4) == 0)):
+        cmd.rejected_calls += 1
+        add_reply_error(c, E_MISCONF)
         return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
     # later input; it re-runs, in arrival order, when the pause ends.

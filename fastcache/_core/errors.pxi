@@ -115,3 +115,9 @@ cdef const char *E_NUMKEYS_POSITIVE = b"-ERR numkeys should be greater than 0\r\
 cdef const char *E_COUNT_POSITIVE = b"-ERR count should be greater than 0\r\n"
 # ---- sort (sort.pxi) ----
 cdef const char *E_SORT_SCORES = b"-ERR One or more scores can't be converted into double\r\n"
+# ---- persist (snapshot orchestration: the MISCONF gate in dispatch.pxi) ----
+cdef const char *E_MISCONF = (b"-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+                              b"persist to disk. Commands that may modify the data set are disabled, because this "
+                              b"instance is configured to report errors during writes if RDB snapshotting fails "
+                              b"(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
+                              b"the RDB error.\r\n")
