@@ -184,7 +184,7 @@ class Snapshotter:
             return False
         if pid == 0:
             os.close(rfd)
-            self._child_main(path, wfd)       # never returns
+            self._child_main(path, wfd, self._key_save_delay_us())     # never returns
         os.close(wfd)
         self.child_pid = pid
         self.child_pipe = rfd
@@ -193,8 +193,16 @@ class Snapshotter:
         logger.info("Background saving started by pid %d" % pid)
         return True
 
+    def _key_save_delay_us(self):
+        """rdb-key-save-delay (hidden, microseconds per key): Redis's test hook that
+        slows a save down so that tests can observe a BGSAVE in progress."""
+        try:
+            return max(0, int(self.config.get("rdb-key-save-delay")))
+        except (KeyError, TypeError, ValueError):
+            return 0
+
     @staticmethod
-    def _child_main(path, wfd):
+    def _child_main(path, wfd, delay_us=0):
         """The forked child: write the file, report the COW size, exit.  Must not
         return: the event loop and the sockets belong to the parent."""
         code = 1
@@ -208,6 +216,9 @@ class Snapshotter:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
                 signal.signal(sig, signal.SIG_DFL)
             _log.role = "C"
+            if delay_us:
+                # The codec has no per-key hook: the same total delay up front.
+                time.sleep(delay_us * core.total_keys() / 1e6)
             core.rdb_save(path)
             logger.info("DB saved on disk")
             cow = _private_dirty_bytes()
