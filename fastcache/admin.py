@@ -157,7 +157,7 @@ def cmd_debug(c, argv):
     elif sub == b"digest" and len(argv) == 2:
         c.reply(Simple(_hex_digest(core.debug_digest())))
     elif sub == b"digest-value":
-        c.reply([Simple(_hex_digest(core.debug_digest_value(k))) for k in argv[2:]])
+        c.reply([Simple(_hex_digest(core.debug_digest_value(k, c.dbid))) for k in argv[2:]])
     elif sub == b"reload":
         _debug_reload(c, argv)
     else:

@@ -362,8 +362,9 @@ class Snapshotter:
                 if len(args) >= 2 and args[1]:
                     logger.info("Loading RDB: %d%% (%d of %d bytes)"
                                 % (args[0] * 100 // args[1], args[0], args[1]))
-                else:
-                    logger.info("Loading RDB: %s" % (", ".join(str(a) for a in args),))
+                elif args:
+                    # the codec reports keys loaded so far (every 1M keys)
+                    logger.info("Loading RDB: %s keys loaded so far" % (args[0],))
 
         try:
             info = core.rdb_load(path, progress)
