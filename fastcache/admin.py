@@ -86,7 +86,7 @@ DEBUG_HELP = [
     "    Hex digest of the value of each given key.",
     "PYALLOCS",
     "    Return the Python interpreter's allocated block count (fastcache only).",
-    "RELOAD [NOSAVE]",
+    "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
     "    Save the snapshot, empty the databases and load the snapshot back;",
     "    NOSAVE loads the existing file without saving first.",
     "SET-ACTIVE-EXPIRE <0|1>",
@@ -173,30 +173,37 @@ def _hex_digest(d):
 
 def _debug_reload(c, argv):
     """DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, load back (the
-    dataset must survive its own snapshot: tests compare DEBUG DIGEST)."""
+    dataset must survive its own snapshot: tests compare DEBUG DIGEST).  On a
+    failed load the databases stay empty, as in Redis."""
     save = True
+    noflush = False
     for opt in argv[2:]:
         o = opt.lower()
         if o == b"nosave":
             save = False
-        elif o in (b"merge", b"noflush"):
-            # Loading on top of existing data needs a merging loader the codec
-            # doesn't offer: refuse rather than silently flush.
-            c.reply(Error(b"ERR DEBUG RELOAD MERGE/NOFLUSH are not supported by fastcache."))
-            return
+        elif o == b"noflush":
+            noflush = True
+        elif o == b"merge":
+            pass        # only matters with NOFLUSH: after a flush there is nothing to merge with
         else:
             c.reply(Error(b"ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."))
             return
+    if noflush and core.total_keys():
+        # Loading on top of existing keys needs a merging loader the codec doesn't
+        # offer (it always loads into empty databases): refuse rather than flush.
+        c.reply(Error(b"ERR DEBUG RELOAD NOFLUSH on a non-empty dataset is not supported by fastcache."))
+        return
     snap = c.server.persistence
     if save and not snap.save():
         c.reply(E_BARE)
         return
     from fastcache.persistence import RdbLoadFailed
     from fastcache.log import logger
+    core.empty_data()
     try:
-        snap.load()           # the codec empties the databases first
+        snap.load()
     except RdbLoadFailed:
-        c.reply(Error(b"ERR Error trying to load the RDB dump, check server logs."))
+        c.reply(Error(b"ERR Error trying to load the RDB dump"))
         return
     logger.warning("DB reloaded by DEBUG RELOAD")
     c.reply(OK)

@@ -173,3 +173,11 @@ def stringmatch(bytes pattern, bytes s, bint nocase=False):
     through the C kernel csrc/glob.c, for the admin path."""
     return fc_stringmatchlen(PyBytes_AS_STRING(pattern), <int>len(pattern),
                              PyBytes_AS_STRING(s), <int>len(s), nocase) == 1
+
+# ---- persist (snapshot orchestration) ----
+def empty_data():
+    """Empty every database (DEBUG RELOAD empties before loading, as Redis's
+    emptyData, so a failed load leaves nothing behind)."""
+    cdef int j
+    for j in range(ndbs):
+        db_empty(&dbs[j])

@@ -184,7 +184,7 @@ class Snapshotter:
             return False
         if pid == 0:
             os.close(rfd)
-            self._child_main(path, wfd, self._key_save_delay_us())     # never returns
+            self._child_main(path, wfd, self._key_save_delay_us(), self._listener_fds())  # no return
         os.close(wfd)
         self.child_pid = pid
         self.child_pipe = rfd
@@ -201,8 +201,25 @@ class Snapshotter:
         except (KeyError, TypeError, ValueError):
             return 0
 
+    def _listener_fds(self):
+        """File descriptors of the listening sockets (the child closes its copies,
+        as Redis's closeChildUnusedResourceAfterFork: a port must not stay bound
+        by a child if the parent dies)."""
+        fds = []
+        srv = self.server
+        servers = list(getattr(srv, "tcp_listeners", {}).values())
+        if getattr(srv, "unix_listener", None) is not None:
+            servers.append(srv.unix_listener)
+        for s in servers:
+            for sock in getattr(s, "sockets", ()) or ():
+                try:
+                    fds.append(sock.fileno())
+                except (OSError, ValueError):
+                    pass
+        return fds
+
     @staticmethod
-    def _child_main(path, wfd, delay_us=0):
+    def _child_main(path, wfd, delay_us=0, close_fds=()):
         """The forked child: write the file, report the COW size, exit.  Must not
         return: the event loop and the sockets belong to the parent."""
         code = 1
@@ -216,6 +233,11 @@ class Snapshotter:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
                 signal.signal(sig, signal.SIG_DFL)
             _log.role = "C"
+            for fd in close_fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             if delay_us:
                 # The codec has no per-key hook: the same total delay up front.
                 time.sleep(delay_us * core.total_keys() / 1e6)
@@ -343,11 +365,11 @@ class Snapshotter:
         if not os.path.exists(path):
             return None
         start = time.monotonic()
-        info = self.load(path)
+        info = self.load(path, at_startup=True)
         logger.info("DB loaded from disk: %.3f seconds" % (time.monotonic() - start))
         return info
 
-    def load(self, path=None):
+    def load(self, path=None, at_startup=False):
         """Load `path` (default: the snapshot) into the emptied databases, logging
         like Redis's rdbLoad.  Raises RdbLoadFailed."""
         path = path or self.path()
@@ -369,12 +391,16 @@ class Snapshotter:
         try:
             info = core.rdb_load(path, progress)
         except OSError as exc:
-            logger.warning("Fatal error loading the DB: %s. Exiting."
-                           % (exc.strerror or os.strerror(exc.errno or errno.EIO)))
+            why = exc.strerror or os.strerror(exc.errno or errno.EIO)
+            if at_startup:
+                logger.warning("Fatal error loading the DB: %s. Exiting." % why)
+            else:
+                logger.warning("Failed loading the RDB file %s: %s" % (path, why))
             raise RdbLoadFailed(str(exc)) from exc
         except Exception as exc:           # core.RdbError: corrupt or truncated
             logger.warning("Internal error in RDB reading file %s: %s" % (path, exc))
-            logger.warning("Terminating server after rdb file reading failure.")
+            if at_startup:
+                logger.warning("Terminating server after rdb file reading failure.")
             raise RdbLoadFailed(str(exc)) from exc
         finally:
             self.loading = False

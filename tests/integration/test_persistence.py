@@ -489,6 +489,17 @@ def test_debug_digest_replies_match_reference(launch):
     for c in (cf, cr):
         c.call("FLUSHALL")
     assert cf.call("DEBUG", "DIGEST") == cr.call("DEBUG", "DIGEST") == b"+" + b"0" * 40 + b"\r\n"
+    # NOSAVE with no file: the load fails and the dataset is left empty
+    for c in (cf, cr):
+        c.call("SET", "a", "1")
+    assert cf.call("DEBUG", "RELOAD", "NOSAVE") == cr.call("DEBUG", "RELOAD", "NOSAVE") \
+        == b"-ERR Error trying to load the RDB dump\r\n"
+    assert cf.call("DBSIZE") == cr.call("DBSIZE") == b":0\r\n"
+    # MERGE alone flushes first: same as a plain reload
+    for c in (cf, cr):
+        c.call("SET", "a", "1")
+        assert c.call("DEBUG", "RELOAD", "MERGE") == b"+OK\r\n"
+        assert c.call("GET", "a") == b"$1\r\n1\r\n"
 
 
 # ------------------------------------------------------------------ BGSAVE under load
