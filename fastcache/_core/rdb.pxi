@@ -463,6 +463,15 @@ cdef uint64_t rdb_load_len(rdb_in *r, bint *isenc) noexcept nogil:
 cdef inline uint64_t rdb_load_plain_len(rdb_in *r) noexcept nogil:
     return rdb_load_len(r, NULL)
 
+cdef uint64_t rdb_load_aggregate_len(rdb_in *r) noexcept nogil:
+    """An element count: every element takes at least one byte, so a count larger
+    than what is left is corrupt (and must not presize tables to match it)."""
+    cdef uint64_t n = rdb_load_plain_len(r)
+    if r.err == NULL and n > r.len - r.pos:
+        rin_fail(r, "Unexpected EOF reading RDB file")
+        return 0
+    return n
+
 cdef bint rdb_load_string(rdb_in *r, rstr *out) noexcept nogil:
     """A string in any encoding; out.s points into the input, into out.ibuf
     (integers) or into out.owned (LZF).  False (r.err set) on bad input."""
@@ -926,7 +935,7 @@ cdef fc_entry *rdb_load_value(rdb_in *r, int rtype, const char *key, size_t klen
         rstr_free(&x)
         return e
     if rtype == RDB_TYPE_LIST:
-        n = rdb_load_plain_len(r)
+        n = rdb_load_aggregate_len(r)
         if r.err != NULL:
             return NULL
         if n == 0:
@@ -941,7 +950,7 @@ cdef fc_entry *rdb_load_value(rdb_in *r, int rtype, const char *key, size_t klen
             rstr_free(&x)
         return new_ptr_entry(key, klen, OBJ_LIST, ENC_QUICKLIST, ql)
     if rtype == RDB_TYPE_LIST_QUICKLIST or rtype == RDB_TYPE_LIST_QUICKLIST_2:
-        n = rdb_load_plain_len(r)
+        n = rdb_load_aggregate_len(r)
         if r.err != NULL:
             return NULL
         if n == 0:
@@ -1012,7 +1021,7 @@ cdef fc_entry *rdb_load_value(rdb_in *r, int rtype, const char *key, size_t klen
         rstr_free(&x)
         return new_ptr_entry(key, klen, OBJ_LIST, ENC_QUICKLIST, ql)
     if rtype == RDB_TYPE_SET:
-        n = rdb_load_plain_len(r)
+        n = rdb_load_aggregate_len(r)
         if r.err != NULL:
             return NULL
         if n == 0:
@@ -1088,7 +1097,7 @@ cdef fc_entry *rdb_load_value(rdb_in *r, int rtype, const char *key, size_t klen
             return NULL
         return new_ptr_entry(key, klen, OBJ_SET, sv.enc, sv.p)
     if rtype == RDB_TYPE_ZSET or rtype == RDB_TYPE_ZSET_2:
-        n = rdb_load_plain_len(r)
+        n = rdb_load_aggregate_len(r)
         if r.err != NULL:
             return NULL
         if n == 0:
@@ -1151,7 +1160,7 @@ cdef fc_entry *rdb_load_value(rdb_in *r, int rtype, const char *key, size_t klen
                 hash_convert(e)
         return e
     if rtype == RDB_TYPE_HASH:
-        n = rdb_load_plain_len(r)
+        n = rdb_load_aggregate_len(r)
         if r.err != NULL:
             return NULL
         if n == 0:
@@ -1606,8 +1615,8 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
             n2 = rdb_load_plain_len(&r)
             if r.err == NULL:
                 # presize, bounded so a corrupt header can't make us allocate wildly
-                dict_resize_to(&db.keys, min(n1, size))
-                dict_resize_to(&db.expires, min(n2, size))
+                dict_resize_to(&db.keys, min(n1, (r.len - r.pos) // 3))
+                dict_resize_to(&db.expires, min(n2, (r.len - r.pos) // 3))
             continue
         if t == RDB_OPCODE_AUX:
             if rdb_load_string(&r, &k):
