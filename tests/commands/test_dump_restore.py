@@ -4,6 +4,8 @@ text, and corrupt payloads (truncations and byte flips never crash the server)."
 
 from __future__ import annotations
 
+import functools
+import operator
 import random
 
 import pytest
@@ -56,10 +58,10 @@ SETUPS = {
     "set_hashtable": [(b"SADD", b"k", b"a", b"b", b"1", b"")],
     "set_big_ints": [(b"SADD", b"k", *[str(i).encode() for i in range(600)])],
     "zset_listpack": [(b"ZADD", b"k", b"1", b"a", b"2.5", b"b", b"-3", b"c", b"inf", b"d", b"-0", b"e")],
-    "zset_skiplist": [(b"ZADD", b"k", *sum(([str(i * 1.5).encode(), b"m%d" % i] for i in range(200)), []))],
+    "zset_skiplist": [(b"ZADD", b"k", *functools.reduce(operator.iadd, ([str(i * 1.5).encode(), b"m%d" % i] for i in range(200)), []))],
     "zset_skiplist_long": [(b"ZADD", b"k", b"1", BIG, b"-inf", b"z")],
     "hash_listpack": [(b"HSET", b"k", b"f1", b"v1", b"f2", b"2", b"f3", b"x" * 30)],
-    "hash_hashtable": [(b"HSET", b"k", *sum(([b"f%d" % i, b"v%d" % i] for i in range(600)), []))],
+    "hash_hashtable": [(b"HSET", b"k", *functools.reduce(operator.iadd, ([b"f%d" % i, b"v%d" % i] for i in range(600)), []))],
     "hash_long_value": [(b"HSET", b"k", b"f", BIG)],
 }
 

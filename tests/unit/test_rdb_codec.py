@@ -5,6 +5,8 @@ checksums, and corrupt / truncated files (RdbError, databases left empty)."""
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import random
 import subprocess
@@ -65,8 +67,8 @@ def fill(r: Ref):
         (b"SADD", b"set_int", 1, 2, 3, -7, 2**40), (b"SADD", b"set_ht", b"a", b"b", b""),
         (b"SADD", b"set_many", *range(700)),
         (b"ZADD", b"z_lp", 1, b"a", 2.5, b"b", b"-inf", b"c", 0, b"d"),
-        (b"ZADD", b"z_sl", *sum(([i / 3, b"m%d" % i] for i in range(300)), [])),
-        (b"HSET", b"h_lp", b"f", b"v", b"n", 5), (b"HSET", b"h_ht", *sum(([b"f%d" % i, i] for i in range(700)), [])),
+        (b"ZADD", b"z_sl", *functools.reduce(operator.iadd, ([i / 3, b"m%d" % i] for i in range(300)), [])),
+        (b"HSET", b"h_lp", b"f", b"v", b"n", 5), (b"HSET", b"h_ht", *functools.reduce(operator.iadd, ([b"f%d" % i, i] for i in range(700)), [])),
         (b"SET", b"ttl1", b"v", b"PX", 1000000), (b"HSET", b"ttl2", b"a", b"b"), (b"EXPIRE", b"ttl2", 5000),
         (b"SELECT", 5), (b"SET", b"in5", b"x"), (b"LPUSH", b"l5", b"q"),
         (b"SELECT", 15), (b"ZADD", b"z15", 1, b"x"),
