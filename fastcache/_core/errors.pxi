@@ -115,6 +115,13 @@ cdef const char *E_NUMKEYS_POSITIVE = b"-ERR numkeys should be greater than 0\r\
 cdef const char *E_COUNT_POSITIVE = b"-ERR count should be greater than 0\r\n"
 # ---- sort (sort.pxi) ----
 cdef const char *E_SORT_SCORES = b"-ERR One or more scores can't be converted into double\r\n"
+# ---- rdb (rdb.pxi: DUMP / RESTORE) ----
+cdef const char *E_BUSYKEY = b"-BUSYKEY Target key name already exists.\r\n"
+cdef const char *E_RESTORE_TTL = b"-ERR Invalid TTL value, must be >= 0\r\n"
+cdef const char *E_RESTORE_IDLETIME = b"-ERR Invalid IDLETIME value, must be >= 0\r\n"
+cdef const char *E_RESTORE_FREQ = b"-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n"
+cdef const char *E_DUMP_PAYLOAD = b"-ERR DUMP payload version or checksum are wrong\r\n"
+cdef const char *E_BAD_DATA_FORMAT = b"-ERR Bad data format\r\n"
 # ---- persist (snapshot orchestration: the MISCONF gate in dispatch.pxi) ----
 cdef const char *E_MISCONF = (b"-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
                               b"persist to disk. Commands that may modify the data set are disabled, because this "
