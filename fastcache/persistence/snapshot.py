@@ -24,6 +24,7 @@ a corrupt file and leaves the databases empty).  This module decides *when*:
   half of the data.
 """
 import errno
+import gc
 import os
 import signal
 import time
@@ -232,6 +233,9 @@ class Snapshotter:
                 pass
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
                 signal.signal(sig, signal.SIG_DFL)
+            # A collection would write to every tracked object's header: pages
+            # the parent then has to copy.  The child lives for one save only.
+            gc.disable()
             _log.role = "C"
             for fd in close_fds:
                 try:
