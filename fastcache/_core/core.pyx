@@ -27,6 +27,8 @@ include "t_hash.pxi"
 include "t_set.pxi"
 include "quicklist.pxi"
 include "t_list.pxi"
+# blocked.pxi: after the list and zset families (it reuses their pop/move code)
+include "blocked.pxi"
 include "conn.pxi"
 include "server_cmds.pxi"
 include "cmdtable.pxi"
