@@ -153,6 +153,8 @@ cdef void bk_node_release(bk_node *n) noexcept nogil:
         dict_unlink_slot(d, slot)
     bk_nkeys -= 1
     fc_free(n)
+    if dict_size(d) == 0:
+        dict_release_tables(d)      # no waiters left in this db: give the buckets back
 
 # ---- the timeout heap ------------------------------------------------------------
 
