@@ -236,8 +236,9 @@ SCALING_METRICS = ("us_per_op", "cpu_us")
 
 
 def section_scaling(servers, prof, args, baseline) -> dict:
-    """ZADD / ZRANK cost per operation at growing sorted-set sizes: a bounded pipelined batch
-    of single-member commands at each size. ZADD adds new members and they are removed again
+    """ZADD / ZRANK / ZRANGE cost per operation at growing sorted-set sizes: a bounded
+    pipelined batch of single-member commands at each size (ZRANGE fetches 10 members
+    from a random rank). ZADD adds new members and they are removed again
     (untimed), so the set keeps its nominal size for the next round."""
     out = {}
     key = "zscale"
@@ -250,7 +251,7 @@ def section_scaling(servers, prof, args, baseline) -> dict:
         except (RespError, OSError) as e:
             broken[s.name] = str(e)
     for size in prof.scaling_sizes:
-        for op in ("zadd", "zrank"):
+        for op in ("zadd", "zrank", "zrange"):
             name = f"{op} @{count(size)}"
             say_end(f"  {name:<16}")
             t0 = time.monotonic()
@@ -272,9 +273,12 @@ def section_scaling(servers, prof, args, baseline) -> dict:
                 if op == "zadd":
                     payload = b"".join(encode("ZADD", key, repr(rng.random() * 1e6),
                                               f"new:{rnd}:{i}") for i in range(b))
-                else:
+                elif op == "zrank":
                     payload = b"".join(encode("ZRANK", key, f"m:{rng.randrange(size)}")
                                        for i in range(b))
+                else:
+                    payload = b"".join(encode("ZRANGE", key, str(r), str(r + 9))
+                                       for r in (rng.randrange(size - 10) for i in range(b)))
                 for s in servers:
                     if s.name in broken:
                         continue
@@ -282,7 +286,7 @@ def section_scaling(servers, prof, args, baseline) -> dict:
                         with s.conn() as c:
                             c0 = s.cpu()
                             t = time.perf_counter()
-                            errs, first = c.pipeline(payload, b)
+                            errs, first = c.pipeline(payload, b, 21 if op == "zrange" else 1)
                             wall = time.perf_counter() - t
                             c1 = s.cpu()
                             if op == "zadd":

@@ -191,7 +191,7 @@ def plots(result: dict, stem: Path) -> list[Path]:
     sc = result["sections"].get("scaling", {})
     if sc:
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for op in ("zadd", "zrank"):
+        for op in ("zadd", "zrank", "zrange"):
             for srv in servers or list(next(iter(sc.values()))["servers"]):
                 xs, ys = [], []
                 for e in sc.values():
@@ -205,7 +205,7 @@ def plots(result: dict, stem: Path) -> list[Path]:
         ax.set_xscale("log")
         ax.set_xlabel("sorted-set members")
         ax.set_ylabel("server CPU us/op (median)")
-        ax.set_title("ZADD / ZRANK cost vs size (O(log N) expected)")
+        ax.set_title("ZADD / ZRANK / ZRANGE cost vs size (O(log N) expected)")
         ax.legend(fontsize=8)
         fig.tight_layout()
         p = Path(f"{stem}-scaling.png")

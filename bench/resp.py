@@ -98,13 +98,15 @@ class Conn:
         return r
 
     # -- pipelined fast path ------------------------------------------------------------------
-    def pipeline(self, payload: bytes, count: int) -> tuple[int, str | None]:
+    def pipeline(self, payload: bytes, count: int, lines: int = 1) -> tuple[int, str | None]:
         """Send ``count`` pre-encoded commands at once and swallow their replies.
 
-        Only for commands whose every reply is a single line (``+OK``, ``:n``, ``$-1``, ``-ERR``):
-        replies are counted by newlines instead of parsed, which keeps the Python side far
-        cheaper than the server it measures. Returns (number of error replies, first error).
+        Only for commands whose every reply has a fixed number of lines, ``lines`` (1 for
+        ``+OK``, ``:n``, ``$-1``, ``-ERR``; 21 for an array of ten bulk strings): replies are
+        counted by newlines instead of parsed, which keeps the Python side far cheaper than
+        the server it measures. Returns (number of error replies, first error).
         """
+        count *= lines
         assert self.pos == len(self.buf), "pipeline() after a partial call()"
         self.buf.clear()
         self.pos = 0

@@ -34,8 +34,10 @@ class Profile:
     commands: tuple[str, ...] = ()
 
 
-ALL_COMMANDS = ("ping", "set", "get", "incr", "mset", "lpush", "rpop", "sadd", "hset", "zadd",
-                "lrange_100")
+# The server issue's set/get/incr/mset plus the types issue's redis-benchmark list
+# (lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100 lrange_300).
+ALL_COMMANDS = ("ping", "set", "get", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset",
+                "spop", "zadd", "zpopmin", "lrange_100", "lrange_300")
 
 PROFILES = {
     "quick": Profile("quick", rounds=3, requests_p1=10_000, requests_p16=40_000,
@@ -43,7 +45,7 @@ PROFILES = {
                      conns_clients=1000, conns_requests=20_000, memory_keys=100_000,
                      memory_other_keys=10_000, scaling_sizes=(10_000, 100_000),
                      scaling_batch=5_000, timeout=30,
-                     commands=("set", "get", "incr", "lpush", "rpop", "hset", "zadd",
+                     commands=("set", "get", "incr", "mset", "lpush", "rpop", "hset", "zadd",
                                "lrange_100")),
     "default": Profile("default", rounds=5, requests_p1=50_000, requests_p16=200_000,
                        keyspace=100_000, mixed_keys=1_000_000, mixed_requests=100_000,
@@ -72,6 +74,23 @@ def fill_list(conn: Conn, key: str, n: int, value: str = VALUE, per_cmd: int = 1
             yield ("RPUSH", key) + (value,) * k
             left -= k
     _check(load(conn, cmds(), batch=50), "fill list")
+
+
+def fill_set(conn: Conn, key: str, n: int, per_cmd: int = 1000) -> None:
+    def cmds():
+        for lo in range(0, n, per_cmd):
+            yield ("SADD", key) + tuple(f"element:{i}" for i in range(lo, min(n, lo + per_cmd)))
+    _check(load(conn, cmds(), batch=50), "fill set")
+
+
+def fill_zset(conn: Conn, key: str, n: int, per_cmd: int = 1000) -> None:
+    def cmds():
+        for lo in range(0, n, per_cmd):
+            args = ["ZADD", key]
+            for i in range(lo, min(n, lo + per_cmd)):
+                args += [str(i), f"element:{i}"]
+            yield tuple(args)
+    _check(load(conn, cmds(), batch=50), "fill zset")
 
 
 def _check(res, what: str) -> None:
@@ -131,20 +150,29 @@ def command_workloads(p: Profile, commands=None) -> list[CommandWorkload]:
                 reqs = max(1000, n // 4)
             elif name == "lpush":
                 cmd = ["LPUSH", "mylist", VALUE]
-            elif name == "rpop":
-                cmd = ["RPOP", "mylist"]
+            elif name == "rpush":
+                cmd = ["RPUSH", "mylist", VALUE]
+            elif name in ("rpop", "lpop"):
+                cmd = [name.upper(), "mylist"]
                 # every pop must find an element: refill before each round
                 rnd = lambda c, n=reqs: (c.call("DEL", "mylist"), fill_list(c, "mylist", n))
+            elif name == "spop":
+                cmd = ["SPOP", "myset"]
+                rnd = lambda c, n=reqs: (c.call("DEL", "myset"), fill_set(c, "myset", n))
+            elif name == "zpopmin":
+                cmd = ["ZPOPMIN", "myzset"]
+                rnd = lambda c, n=reqs: (c.call("DEL", "myzset"), fill_zset(c, "myzset", n))
             elif name == "sadd":
                 cmd = ["SADD", "myset", "element:__rand_int__"]
             elif name == "hset":
                 cmd = ["HSET", "myhash", "element:__rand_int__", VALUE]
             elif name == "zadd":
                 cmd = ["ZADD", "myzset", "__rand_int__", "element:__rand_int__"]
-            elif name == "lrange_100":
-                cmd = ["LRANGE", "biglist", "0", "99"]
-                once = lambda c: fill_list(c, "biglist", 100)
-                reqs = max(1000, n // 4)
+            elif name in ("lrange_100", "lrange_300"):
+                size = int(name.split("_")[1])
+                cmd = ["LRANGE", "biglist", "0", str(size - 1)]
+                once = lambda c, size=size: fill_list(c, "biglist", size)
+                reqs = max(1000, n // (4 if size == 100 else 12))
             else:
                 raise ValueError(f"unknown command workload {name!r}")
             out.append(CommandWorkload(
@@ -165,6 +193,7 @@ def memory_shapes(p: Profile, memory_keys: int | None = None):
     """
     n_str = memory_keys or p.memory_keys
     n = p.memory_other_keys if memory_keys is None else max(1, memory_keys // 10)
+    n_big = n_str
     v32 = "x" * 32
     fields10 = []
     for j in range(10):
@@ -181,6 +210,14 @@ def memory_shapes(p: Profile, memory_keys: int | None = None):
         ("zsets (10 members)", n, 10,
          lambda: (("ZADD", f"zset:{i}", *zmembers10) for i in range(n))),
         ("lists (10 items)", n, 10, lambda: (("RPUSH", f"list:{i}", *items10) for i in range(n))),
+        # the types issue's big single structures (B/key = the whole structure)
+        (f"one list ({count(n_big)} items)", 1, n_big,
+         lambda: (("RPUSH", "biglist") + tuple(f"item-{j:08d}" for j in range(lo, min(n_big, lo + 1000)))
+                  for lo in range(0, n_big, 1000))),
+        (f"one zset ({count(n_big)} members)", 1, n_big,
+         lambda: (("ZADD", "bigzset") + tuple(x for j in range(lo, min(n_big, lo + 1000))
+                                              for x in (str(j), f"member-{j:08d}"))
+                  for lo in range(0, n_big, 1000))),
     ]
 
 

@@ -7,6 +7,7 @@ config-driven housekeeping) and calls the core's cron hz times a second.
 """
 import asyncio
 import errno
+import locale
 import os
 import resource
 import signal
@@ -345,6 +346,11 @@ def run(config):
     if pidfile:
         with open(pidfile, "w") as f:
             f.write("%d\n" % os.getpid())
+    # Redis calls setlocale(LC_COLLATE, "") at start-up: SORT ALPHA uses strcoll.
+    try:
+        locale.setlocale(locale.LC_COLLATE, "")
+    except locale.Error:
+        logger.warning("Failed to configure LOCALE for invalid locale name.")
     server = Server(config)
     registry.register_all(server)
     uvloop.install() if sys.version_info < (3, 12) else None

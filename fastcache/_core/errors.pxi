@@ -113,6 +113,8 @@ cdef const char *E_LPOS_COUNT_NEG = b"-ERR COUNT can't be negative\r\n"
 cdef const char *E_LPOS_MAXLEN_NEG = b"-ERR MAXLEN can't be negative\r\n"
 cdef const char *E_NUMKEYS_POSITIVE = b"-ERR numkeys should be greater than 0\r\n"
 cdef const char *E_COUNT_POSITIVE = b"-ERR count should be greater than 0\r\n"
+# ---- sort (sort.pxi) ----
+cdef const char *E_SORT_SCORES = b"-ERR One or more scores can't be converted into double\r\n"
 
 # --- blocking (blocked.pxi) ---
 cdef const char *E_TIMEOUT_NOTFLOAT = b"-ERR timeout is not a float or out of range\r\n"

@@ -12,9 +12,19 @@
 # variants build a new zset and replace the destination (or delete it when the
 # result is empty).
 #
-# Not yet here: the listpack encoding (small sets are always skiplist until
-# csrc/listpack.c lands), and plain sets as ZUNION/ZINTER/ZDIFF inputs (they
-# need the set type's iterator).
+# Encodings (zset_listpack.pxi): a new key is a listpack unless ZADD's first
+# member is longer than zset-max-listpack-value or zset-max-listpack-entries is
+# 0 (Redis 7.0's zaddGenericCommand); an insert converts it to a skiplist when it
+# would exceed either threshold (zsetAdd), never back.  *STORE results are built
+# as skiplists and stored as listpacks when they fit (Redis's
+# zsetConvertToListpackIfNeeded and ZRANGESTORE's size hint give the same rule).
+# The point and end operations (ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZRANK,
+# ZPOP*, ZSCAN, ZRANDMEMBER without count) work on the listpack directly; the
+# range and multi-key operations read a listpack through a temporary skiplist
+# "view" (zs_view: at most zset-max-listpack-entries members, so O(n log n) on a
+# small n) and the range removals write back through it (zs_view_commit).
+# Plain sets are ZUNION/ZINTER/ZDIFF inputs the same way: a view whose members
+# all score 1.
 
 cdef enum:
     ZADD_IN_INCR = 1 << 0
@@ -49,6 +59,14 @@ cdef enum:
 cdef inline fc_zset *zs_of(fc_entry *e) noexcept nogil:
     return <fc_zset *>entry_ptr(e)
 
+cdef inline unsigned char *zlp_of(fc_entry *e) noexcept nogil:
+    return <unsigned char *>entry_ptr(e)
+
+cdef inline unsigned long zset_length(fc_entry *e) noexcept nogil:
+    if e.enc == ENC_LISTPACK:
+        return zzl_len(zlp_of(e))
+    return zs_of(e).length
+
 cdef fc_entry *zset_entry_new(const char *key, size_t klen, fc_zset *zs) noexcept nogil:
     cdef fc_entry *e = entry_alloc(key, klen, sizeof(void *))
     e.type = OBJ_ZSET
@@ -56,13 +74,57 @@ cdef fc_entry *zset_entry_new(const char *key, size_t klen, fc_zset *zs) noexcep
     entry_set_ptr(e, zs)
     return e
 
+cdef fc_entry *zset_entry_new_lp(const char *key, size_t klen, unsigned char *lp) noexcept nogil:
+    cdef fc_entry *e = entry_alloc(key, klen, sizeof(void *))
+    e.type = OBJ_ZSET
+    e.enc = ENC_LISTPACK
+    entry_set_ptr(e, lp)
+    return e
+
+cdef void zset_convert_to_skiplist(fc_entry *e) noexcept nogil:
+    cdef unsigned char *lp = zlp_of(e)
+    entry_set_ptr(e, zzl_to_zset(lp))
+    e.enc = ENC_SKIPLIST
+    zlp_free(lp)
+
+cdef inline fc_zset *zs_view(fc_entry *e, bint *temp) noexcept nogil:
+    """The entry's members as a skiplist: its own, or (listpack) a temporary copy
+    the caller frees with zset_free when *temp."""
+    if e.enc == ENC_LISTPACK:
+        temp[0] = True
+        return zzl_to_zset(zlp_of(e))
+    temp[0] = False
+    return zs_of(e)
+
+cdef void zs_view_commit(fc_entry *e, fc_zset *zs, bint temp) noexcept nogil:
+    """After changing a temporary view: rebuild the entry's listpack from it (a
+    listpack is a pure function of its pairs, so the bytes equal Redis's in-place
+    edits) and free the view."""
+    if temp:
+        zlp_free(zlp_of(e))
+        entry_set_ptr(e, zset_to_zzl(zs))
+        zset_free(zs)
+
 cdef void zset_type_free(fc_entry *e) noexcept nogil:
-    zset_free(zs_of(e))
+    if e.enc == ENC_LISTPACK:
+        zlp_free(zlp_of(e))
+    else:
+        zset_free(zs_of(e))
 
 cdef fc_entry *zset_type_dup(fc_entry *e, const char *key, size_t klen) noexcept nogil:
-    cdef fc_zset *src = zs_of(e)
-    cdef fc_zset *dst = zset_new()
-    cdef zsl_node *n = src.tail
+    cdef fc_zset *src
+    cdef fc_zset *dst
+    cdef zsl_node *n
+    cdef unsigned char *lp
+    cdef size_t sz
+    if e.enc == ENC_LISTPACK:
+        sz = zlp_bytes(zlp_of(e))
+        lp = <unsigned char *>fc_malloc(sz)
+        memcpy(lp, zlp_of(e), sz)
+        return zset_entry_new_lp(key, klen, lp)
+    src = zs_of(e)
+    dst = zset_new()
+    n = src.tail
     # insert from the tail backwards: each insert then lands at the head, cheap
     while n != NULL:
         zset_insert(dst, n.score, zn_ele(n), n.klen)
@@ -70,13 +132,19 @@ cdef fc_entry *zset_type_dup(fc_entry *e, const char *key, size_t klen) noexcept
     return zset_entry_new(key, klen, dst)
 
 cdef size_t zset_type_mem(fc_entry *e, long long samples) noexcept nogil:
-    """objectComputeSize for skiplist zsets: the structure, bucket arrays, then the
-    nodes, sampling `samples` of them (0 = all) and extrapolating."""
-    cdef fc_zset *zs = zs_of(e)
-    cdef size_t n = fc_malloc_size(zs) + zsl_node_size(zs.header) + dict_mem_buckets(&zs.dict)
+    """objectComputeSize for zsets: the listpack allocation; or the structure,
+    bucket arrays, then the nodes, sampling `samples` of them (0 = all) and
+    extrapolating."""
+    cdef fc_zset *zs
+    cdef size_t n
     cdef size_t elesize = 0
     cdef long long sampled = 0
-    cdef zsl_node *x = zn_next(zs.header)
+    cdef zsl_node *x
+    if e.enc == ENC_LISTPACK:
+        return fc_malloc_size(zlp_of(e))
+    zs = zs_of(e)
+    n = fc_malloc_size(zs) + zsl_node_size(zs.header) + dict_mem_buckets(&zs.dict)
+    x = zn_next(zs.header)
     while x != NULL and (samples == 0 or sampled < samples):
         elesize += zsl_node_size(x)
         sampled += 1
@@ -153,27 +221,67 @@ cdef inline fc_entry **zlookup_write(ClientBase c, int i, bint *wrongtype) noexc
     return slot
 
 cdef void zset_store(ClientBase c, const char *key, size_t klen, fc_zset *zs) noexcept:
-    """setKey(dst, zs): replace whatever is there (its TTL goes too)."""
+    """setKey(dst, zs): replace whatever is there (its TTL goes too).  The result
+    becomes a listpack when it fits the thresholds (see the design note)."""
     cdef fc_entry **slot = db_lookup_slot(c.db, key, klen)
-    cdef fc_entry *e = zset_entry_new(key, klen, zs)
+    cdef fc_entry *e
+    if zset_fits_listpack(zs):
+        e = zset_entry_new_lp(key, klen, zset_to_zzl(zs))
+        zset_free(zs)
+    else:
+        e = zset_entry_new(key, klen, zs)
     if slot != NULL:
         db_replace(c.db, slot, e, False)
     else:
         db_add(c.db, e)
 
-cdef inline void zset_delete_if_empty(ClientBase c, int keyidx, fc_zset *zs) noexcept:
-    if zs.length == 0:
+cdef inline void zset_delete_if_empty(ClientBase c, int keyidx, fc_entry *e) noexcept:
+    if zset_length(e) == 0:
         db_delete(c.db, c.argv[keyidx], c.argvlen[keyidx])
 
 # ---- ZADD / ZINCRBY --------------------------------------------------------------
 
-cdef int zset_add(fc_zset *zs, double score, const char *ele, size_t len, int flags,
+cdef int zset_add(fc_entry *e, double score, const char *ele, size_t len, int flags,
                   double *newscore) noexcept nogil:
-    """zsetAdd: returns ZADD_OUT_* flags (NAN means the command fails)."""
+    """zsetAdd on either encoding: returns ZADD_OUT_* flags (NAN means the command
+    fails).  A listpack that would outgrow its thresholds with this new member is
+    converted to a skiplist first, as Redis does (never for an XX no-op)."""
     cdef zsl_node *x
-    cdef double cur
+    cdef double cur = 0
+    cdef fc_zset *zs
+    cdef unsigned char *lp
+    cdef unsigned char *eptr
     if zs_isnan(score):
         return ZADD_OUT_NAN
+    if e.enc == ENC_LISTPACK:
+        lp = zlp_of(e)
+        eptr = zzl_find(lp, ele, len, &cur)
+        if eptr != NULL:
+            if flags & ZADD_IN_NX:
+                return ZADD_OUT_NOP
+            if flags & ZADD_IN_INCR:
+                score += cur
+                if zs_isnan(score):
+                    return ZADD_OUT_NAN
+            if ((flags & ZADD_IN_LT) and score >= cur) or ((flags & ZADD_IN_GT) and score <= cur):
+                return ZADD_OUT_NOP
+            newscore[0] = score
+            if score != cur:
+                # remove and re-insert (zzlDelete + zzlInsert): the position may change
+                lp = zzl_delete(lp, eptr)
+                entry_set_ptr(e, zzl_insert(lp, ele, len, score))
+                return ZADD_OUT_UPDATED
+            return 0
+        if flags & ZADD_IN_XX:
+            return ZADD_OUT_NOP
+        if (zzl_len(lp) + 1 > <unsigned long>srv.zset_max_listpack_entries or
+                len > <size_t>srv.zset_max_listpack_value or not zlp_safe_to_add(lp, len)):
+            zset_convert_to_skiplist(e)
+        else:
+            entry_set_ptr(e, zzl_insert(lp, ele, len, score))
+            newscore[0] = score
+            return ZADD_OUT_ADDED
+    zs = zs_of(e)
     x = zset_find(zs, ele, len)
     if x != NULL:
         if flags & ZADD_IN_NX:
@@ -207,7 +315,7 @@ cdef void zadd_generic(ClientBase c, int flags) noexcept:
     cdef long long added = 0, updated = 0, processed = 0
     cdef bint incr, nx, xx, gt, lt, wrongtype
     cdef fc_entry **slot
-    cdef fc_zset *zs
+    cdef fc_entry *e
     while scoreidx < c.argc:
         if arg_is(c, scoreidx, "nx"):
             flags |= ZADD_IN_NX
@@ -264,13 +372,18 @@ cdef void zadd_generic(ClientBase c, int flags) noexcept:
             else:
                 add_reply_int(c, 0)
             return
-        zs = zset_new()
-        db_add(c.db, zset_entry_new(c.argv[1], c.argvlen[1], zs))
+        # Redis 7.0 decides on the first member only (the others convert as they come)
+        if (srv.zset_max_listpack_entries == 0 or
+                <size_t>srv.zset_max_listpack_value < c.argvlen[scoreidx + 1]):
+            e = zset_entry_new(c.argv[1], c.argvlen[1], zset_new())
+        else:
+            e = zset_entry_new_lp(c.argv[1], c.argvlen[1], zlp_new(0))
+        db_add(c.db, e)
     else:
-        zs = zs_of(slot[0])
+        e = slot[0]
     for j in range(elements):
         score = scores[j]
-        ret = zset_add(zs, score, c.argv[scoreidx + 1 + j * 2], c.argvlen[scoreidx + 1 + j * 2],
+        ret = zset_add(e, score, c.argv[scoreidx + 1 + j * 2], c.argvlen[scoreidx + 1 + j * 2],
                        flags, &newscore)
         if ret & ZADD_OUT_NAN:
             srv.dirty += added + updated
@@ -309,56 +422,78 @@ cdef void cmd_zcard(ClientBase c) noexcept:
     cdef fc_entry *e = zlookup_read(c, 1, &wt)
     if wt:
         return
-    add_reply_int(c, 0 if e == NULL else <long long>zs_of(e).length)
+    add_reply_int(c, 0 if e == NULL else <long long>zset_length(e))
+
+cdef bint zset_score(fc_entry *e, const char *ele, size_t len, double *score) noexcept nogil:
+    """zsetScore on either encoding: False when the member is absent."""
+    cdef zsl_node *x
+    if e.enc == ENC_LISTPACK:
+        return zzl_find(zlp_of(e), ele, len, score) != NULL
+    x = zset_find(zs_of(e), ele, len)
+    if x == NULL:
+        return False
+    score[0] = x.score
+    return True
 
 cdef void cmd_zscore(ClientBase c) noexcept:
     cdef bint wt
     cdef fc_entry *e = zlookup_read(c, 1, &wt)
-    cdef zsl_node *x
+    cdef double score
     if wt:
         return
-    if e == NULL:
-        add_reply_null(c)
-        return
-    x = zset_find(zs_of(e), c.argv[2], c.argvlen[2])
-    if x == NULL:
+    if e == NULL or not zset_score(e, c.argv[2], c.argvlen[2], &score):
         add_reply_null(c)
     else:
-        add_reply_score(c, x.score)
+        add_reply_score(c, score)
 
 cdef void cmd_zmscore(ClientBase c) noexcept:
     cdef bint wt
     cdef fc_entry *e = zlookup_read(c, 1, &wt)
-    cdef zsl_node *x
+    cdef double score
     cdef int j
     if wt:
         return
     add_reply_array_len(c, c.argc - 2)
     for j in range(2, c.argc):
-        x = NULL if e == NULL else zset_find(zs_of(e), c.argv[j], c.argvlen[j])
-        if x == NULL:
+        if e == NULL or not zset_score(e, c.argv[j], c.argvlen[j], &score):
             add_reply_null(c)
         else:
-            add_reply_score(c, x.score)
+            add_reply_score(c, score)
 
 cdef void zrank_generic(ClientBase c, bint reverse) noexcept:
     cdef bint wt
     cdef fc_entry *e = zlookup_read(c, 1, &wt)
     cdef fc_zset *zs
     cdef zsl_node *x
-    cdef unsigned long rank
+    cdef unsigned long rank = 0, length
+    cdef unsigned char *lp
+    cdef unsigned char *eptr
     if wt:
         return
     if e == NULL:
         add_reply_null(c)
         return
-    zs = zs_of(e)
-    x = zset_find(zs, c.argv[2], c.argvlen[2])
-    if x == NULL:
-        add_reply_null(c)
-        return
-    rank = zsl_rank(zs, x)
-    add_reply_int(c, <long long>(zs.length - rank) if reverse else <long long>(rank - 1))
+    length = zset_length(e)
+    if e.enc == ENC_LISTPACK:
+        # walk the members in order, counting (zsetRank's listpack branch)
+        lp = zlp_of(e)
+        eptr = zlp_first(lp)
+        while eptr != NULL:
+            rank += 1
+            if zlp_compare(eptr, <const unsigned char *>c.argv[2], <uint32_t>c.argvlen[2]):
+                break
+            eptr = zlp_next(lp, zlp_next(lp, eptr))
+        if eptr == NULL:
+            add_reply_null(c)
+            return
+    else:
+        zs = zs_of(e)
+        x = zset_find(zs, c.argv[2], c.argvlen[2])
+        if x == NULL:
+            add_reply_null(c)
+            return
+        rank = zsl_rank(zs, x)
+    add_reply_int(c, <long long>(length - rank) if reverse else <long long>(rank - 1))
 
 cdef void cmd_zrank(ClientBase c) noexcept:
     zrank_generic(c, False)
@@ -386,6 +521,7 @@ cdef void cmd_zcount(ClientBase c) noexcept:
     cdef fc_zset *zs
     cdef zsl_node *x
     cdef zsl_node *y
+    cdef bint temp
     if not parse_score_range(c, 2, 3, &r):
         return
     e = zlookup_read(c, 1, &wt)
@@ -394,13 +530,15 @@ cdef void cmd_zcount(ClientBase c) noexcept:
     if e == NULL:
         add_reply_int(c, 0)
         return
-    zs = zs_of(e)
+    zs = zs_view(e, &temp)
     x = zsl_first_in_range(zs, &r)
     if x == NULL:
         add_reply_int(c, 0)
-        return
-    y = zsl_last_in_range(zs, &r)
-    add_reply_int(c, <long long>(zsl_rank(zs, y) - zsl_rank(zs, x) + 1))
+    else:
+        y = zsl_last_in_range(zs, &r)
+        add_reply_int(c, <long long>(zsl_rank(zs, y) - zsl_rank(zs, x) + 1))
+    if temp:
+        zset_free(zs)
 
 cdef void cmd_zlexcount(ClientBase c) noexcept:
     cdef zlexrange r
@@ -409,6 +547,7 @@ cdef void cmd_zlexcount(ClientBase c) noexcept:
     cdef fc_zset *zs
     cdef zsl_node *x
     cdef zsl_node *y
+    cdef bint temp
     if not parse_lex_args(c, 2, 3, &r):
         return
     e = zlookup_read(c, 1, &wt)
@@ -417,13 +556,15 @@ cdef void cmd_zlexcount(ClientBase c) noexcept:
     if e == NULL:
         add_reply_int(c, 0)
         return
-    zs = zs_of(e)
+    zs = zs_view(e, &temp)
     x = zsl_first_in_lex(zs, &r)
     if x == NULL:
         add_reply_int(c, 0)
-        return
-    y = zsl_last_in_lex(zs, &r)
-    add_reply_int(c, <long long>(zsl_rank(zs, y) - zsl_rank(zs, x) + 1))
+    else:
+        y = zsl_last_in_lex(zs, &r)
+        add_reply_int(c, <long long>(zsl_rank(zs, y) - zsl_rank(zs, x) + 1))
+    if temp:
+        zset_free(zs)
 
 # ---- the ZRANGE family -----------------------------------------------------------
 
@@ -479,9 +620,8 @@ cdef void zrange_generic(ClientBase c, int argc_start, bint store, int rangetype
     cdef bint wt
     cdef fc_entry *e
     cdef fc_zset *zs
-    cdef zsl_node *x
     cdef zr_out o
-    cdef long long llen, rangelen
+    cdef bint temp
     j = argc_start + 3
     while j < c.argc:
         leftargs = c.argc - j - 1
@@ -531,6 +671,7 @@ cdef void zrange_generic(ClientBase c, int argc_start, bint store, int rangetype
     o.dst = NULL
     o.withscores = withscores
     o.deferred = False
+    o.pos = 0
     if e == NULL:
         if store:
             add_reply_int(c, 0)
@@ -539,9 +680,22 @@ cdef void zrange_generic(ClientBase c, int argc_start, bint store, int rangetype
         else:
             add_reply_raw(c, b"*0\r\n", 4)
         return
-    zs = zs_of(e)
+    zs = zs_view(e, &temp)
     if store:
         o.dst = zset_new()
+    zrange_emit_range(c, &o, zs, rangetype, direction, opt_start, opt_end, opt_offset, opt_limit,
+                      &r, &lr)
+    # the view goes before zr_finish: a STORE may replace the source entry
+    if temp:
+        zset_free(zs)
+    zr_finish(c, &o, 1)
+
+cdef void zrange_emit_range(ClientBase c, zr_out *o, fc_zset *zs, int rangetype, int direction,
+                            long long opt_start, long long opt_end, long long opt_offset,
+                            long long opt_limit, zrangespec *rp, zlexrange *lrp) noexcept:
+    """The ZRANGE family's walk over a skiplist: begins the output and emits."""
+    cdef long long llen, rangelen
+    cdef zsl_node *x
     if rangetype == ZRANGE_RANK:
         llen = <long long>zs.length
         if opt_start < 0:
@@ -551,32 +705,29 @@ cdef void zrange_generic(ClientBase c, int argc_start, bint store, int rangetype
         if opt_start < 0:
             opt_start = 0
         if opt_start > opt_end or opt_start >= llen:
-            zr_begin(c, &o, 0)
-            zr_finish(c, &o, 1)
+            zr_begin(c, o, 0)
             return
         if opt_end >= llen:
             opt_end = llen - 1
         rangelen = opt_end - opt_start + 1
-        zr_begin(c, &o, rangelen)
+        zr_begin(c, o, rangelen)
         if direction == ZDIR_REVERSE:
             x = zsl_by_rank(zs, <unsigned long>(llen - opt_start))
         else:
             x = zsl_by_rank(zs, <unsigned long>(opt_start + 1))
         while rangelen > 0 and x != NULL:
-            zr_emit(c, &o, x)
+            zr_emit(c, o, x)
             x = x.backward if direction == ZDIR_REVERSE else zn_next(x)
             rangelen -= 1
-        zr_finish(c, &o, 1)
         return
-    zr_begin(c, &o, -1)
+    zr_begin(c, o, -1)
     if opt_offset < 0 or (opt_offset > 0 and opt_offset >= <long long>zs.length):
         # a negative offset skips everything in Redis's `while (ln && offset--)`
-        zr_finish(c, &o, 1)
         return
     if rangetype == ZRANGE_SCORE:
-        x = zsl_last_in_range(zs, &r) if direction == ZDIR_REVERSE else zsl_first_in_range(zs, &r)
+        x = zsl_last_in_range(zs, rp) if direction == ZDIR_REVERSE else zsl_first_in_range(zs, rp)
     else:
-        x = zsl_last_in_lex(zs, &lr) if direction == ZDIR_REVERSE else zsl_first_in_lex(zs, &lr)
+        x = zsl_last_in_lex(zs, lrp) if direction == ZDIR_REVERSE else zsl_first_in_lex(zs, lrp)
     while x != NULL and opt_offset > 0:
         x = x.backward if direction == ZDIR_REVERSE else zn_next(x)
         opt_offset -= 1
@@ -584,21 +735,20 @@ cdef void zrange_generic(ClientBase c, int argc_start, bint store, int rangetype
     while x != NULL and opt_limit != 0:
         if rangetype == ZRANGE_SCORE:
             if direction == ZDIR_REVERSE:
-                if not zsl_gte_min(x.score, &r):
+                if not zsl_gte_min(x.score, rp):
                     break
-            elif not zsl_lte_max(x.score, &r):
+            elif not zsl_lte_max(x.score, rp):
                 break
         else:
             if direction == ZDIR_REVERSE:
-                if not lex_gte_min(zn_ele(x), x.klen, &lr):
+                if not lex_gte_min(zn_ele(x), x.klen, lrp):
                     break
-            elif not lex_lte_max(zn_ele(x), x.klen, &lr):
+            elif not lex_lte_max(zn_ele(x), x.klen, lrp):
                 break
-        zr_emit(c, &o, x)
+        zr_emit(c, o, x)
         if opt_limit > 0:
             opt_limit -= 1
         x = x.backward if direction == ZDIR_REVERSE else zn_next(x)
-    zr_finish(c, &o, 1)
 
 cdef void cmd_zrange(ClientBase c) noexcept:
     zrange_generic(c, 1, False, ZRANGE_AUTO, ZDIR_AUTO)
@@ -626,21 +776,30 @@ cdef void cmd_zrevrangebylex(ClientBase c) noexcept:
 cdef void cmd_zrem(ClientBase c) noexcept:
     cdef bint wt
     cdef fc_entry **slot = zlookup_write(c, 1, &wt)
+    cdef fc_entry *e
     cdef fc_zset *zs
     cdef long long deleted = 0
     cdef int j
+    cdef unsigned char *eptr
+    cdef double cur
     if wt:
         return
     if slot == NULL:
         add_reply_int(c, 0)
         return
-    zs = zs_of(slot[0])
+    e = slot[0]
     for j in range(2, c.argc):
-        if zset_delete(zs, c.argv[j], c.argvlen[j]):
-            deleted += 1
-            if zs.length == 0:
-                break
-    zset_delete_if_empty(c, 1, zs)
+        if e.enc == ENC_LISTPACK:
+            eptr = zzl_find(zlp_of(e), c.argv[j], c.argvlen[j], &cur)
+            if eptr == NULL:
+                continue
+            entry_set_ptr(e, zzl_delete(zlp_of(e), eptr))
+        elif not zset_delete(zs_of(e), c.argv[j], c.argvlen[j]):
+            continue
+        deleted += 1
+        if zset_length(e) == 0:
+            break
+    zset_delete_if_empty(c, 1, e)
     srv.dirty += deleted
     add_reply_int(c, deleted)
 
@@ -653,6 +812,8 @@ cdef void zremrange_generic(ClientBase c, int rangetype) noexcept:
     cdef fc_zset *zs
     cdef zsl_node *x
     cdef zsl_node *nxt
+    cdef fc_entry *e
+    cdef bint temp
     cdef long long deleted = 0
     if rangetype == ZRANGE_RANK:
         if not arg_ll(c, 2, &start) or not arg_ll(c, 3, &end):
@@ -669,7 +830,8 @@ cdef void zremrange_generic(ClientBase c, int rangetype) noexcept:
     if slot == NULL:
         add_reply_int(c, 0)
         return
-    zs = zs_of(slot[0])
+    e = slot[0]
+    zs = zs_view(e, &temp)
     if rangetype == ZRANGE_RANK:
         llen = <long long>zs.length
         if start < 0:
@@ -679,6 +841,8 @@ cdef void zremrange_generic(ClientBase c, int rangetype) noexcept:
         if start < 0:
             start = 0
         if start > end or start >= llen:
+            if temp:
+                zset_free(zs)
             add_reply_int(c, 0)
             return
         if end >= llen:
@@ -703,7 +867,11 @@ cdef void zremrange_generic(ClientBase c, int rangetype) noexcept:
             zset_delete_node(zs, x)
             deleted += 1
             x = nxt
-    zset_delete_if_empty(c, 1, zs)
+    if deleted:
+        zs_view_commit(e, zs, temp)
+    elif temp:
+        zset_free(zs)
+    zset_delete_if_empty(c, 1, e)
     srv.dirty += deleted
     add_reply_int(c, deleted)
 
@@ -727,6 +895,12 @@ cdef void zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint 
     cdef fc_zset *zs
     cdef zsl_node *x
     cdef long long rangelen
+    cdef fc_entry *e
+    cdef unsigned char *lp
+    cdef unsigned char *eptr
+    cdef unsigned char buf[ZLP_INTBUF_SIZE]
+    cdef uint32_t n = 0
+    cdef const char *ele
     while idx < firstkey + nkeys:
         slot = lookup_write(c, c.argv[idx], c.argvlen[idx])
         if slot == NULL:
@@ -748,8 +922,8 @@ cdef void zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint 
         return
     if count == -1:
         count = 1
-    zs = zs_of(slot[0])
-    rangelen = count if count < <long long>zs.length else <long long>zs.length
+    e = slot[0]
+    rangelen = count if count < <long long>zset_length(e) else <long long>zset_length(e)
     if not nested and not emitkey:
         add_reply_array_len(c, rangelen * 2)
     elif nested and not emitkey:
@@ -762,15 +936,24 @@ cdef void zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint 
         add_reply_bulk(c, c.argv[keyidx], c.argvlen[keyidx])
         add_reply_array_len(c, rangelen)
     while rangelen > 0:
-        x = zs.tail if popmax else zn_next(zs.header)
         if nested:
             add_reply_array_len(c, 2)
-        add_reply_bulk(c, zn_ele(x), x.klen)
-        add_reply_score(c, x.score)
-        zset_delete_node(zs, x)
+        if e.enc == ENC_LISTPACK:
+            lp = zlp_of(e)
+            eptr = zlp_seek(lp, -2 if popmax else 0)
+            ele = zzl_ele(eptr, &n, buf)
+            add_reply_bulk(c, ele, n)
+            add_reply_score(c, zzl_score(zlp_next(lp, eptr)))
+            entry_set_ptr(e, zzl_delete(lp, eptr))
+        else:
+            zs = zs_of(e)
+            x = zs.tail if popmax else zn_next(zs.header)
+            add_reply_bulk(c, zn_ele(x), x.klen)
+            add_reply_score(c, x.score)
+            zset_delete_node(zs, x)
         srv.dirty += 1
         rangelen -= 1
-    zset_delete_if_empty(c, keyidx, zs)
+    zset_delete_if_empty(c, keyidx, e)
 
 cdef void zpop_minmax(ClientBase c, bint popmax) noexcept:
     cdef long long count = -1
@@ -835,17 +1018,23 @@ cdef void zrandmember_count(ClientBase c, long long l, bint withscores) noexcept
     cdef bint wt
     cdef fc_entry *e = zlookup_read(c, 1, &wt)
     cdef fc_zset *zs
-    cdef unsigned long long count, size, i, k, tsize, h
-    cdef bint uniq = True
-    cdef zsl_node *x
-    cdef zsl_node **picked
-    cdef zsl_node **table
+    cdef bint temp
     if wt:
         return
     if e == NULL:
         add_reply_raw(c, b"*0\r\n", 4)
         return
-    zs = zs_of(e)
+    zs = zs_view(e, &temp)
+    zrandmember_from(c, zs, l, withscores)
+    if temp:
+        zset_free(zs)
+
+cdef void zrandmember_from(ClientBase c, fc_zset *zs, long long l, bint withscores) noexcept:
+    cdef unsigned long long count, size, i, k, tsize, h
+    cdef bint uniq = True
+    cdef zsl_node *x
+    cdef zsl_node **picked
+    cdef zsl_node **table
     size = zs.length
     if l >= 0:
         count = <unsigned long long>l
@@ -916,6 +1105,11 @@ cdef void cmd_zrandmember(ClientBase c) noexcept:
     cdef bint withscores = False
     cdef bint wt
     cdef fc_entry *e
+    cdef unsigned char *lp
+    cdef unsigned char *eptr
+    cdef unsigned char buf[ZLP_INTBUF_SIZE]
+    cdef uint32_t n = 0
+    cdef const char *ele
     if c.argc >= 3:
         if not arg_range_ll(c, 2, -LLONG_MAX, LLONG_MAX, &l, NULL):
             return
@@ -935,13 +1129,46 @@ cdef void cmd_zrandmember(ClientBase c) noexcept:
     if e == NULL:
         add_reply_null(c)
         return
-    add_reply_node(c, zset_random(zs_of(e)), False)
+    if e.enc == ENC_LISTPACK:
+        # lpRandomPair: a uniformly random member
+        lp = zlp_of(e)
+        eptr = zlp_seek(lp, <long>(2 * (xorshift64(&rnd_state) % zzl_len(lp))))
+        ele = zzl_ele(eptr, &n, buf)
+        add_reply_bulk(c, ele, n)
+    else:
+        add_reply_node(c, zset_random(zs_of(e)), False)
 
 # ---- ZUNION / ZINTER / ZDIFF (+STORE), ZINTERCARD --------------------------------
 
 ctypedef struct zsrc:
-    fc_zset *zs        # NULL: missing key (empty input)
+    fc_entry *e        # the input key's entry, NULL: missing key (empty input)
+    fc_zset *zs        # its members as a skiplist (a view), NULL when missing
+    bint temp          # zs is a temporary view to free
     double weight
+
+cdef fc_zset *set_as_zset(fc_entry *e) noexcept nogil:
+    """A plain set as a sorted set input: every member with score 1 (zuiNext on
+    a set).  Built as a temporary skiplist; iteration order does not matter since
+    every operation keys on the member."""
+    cdef setv v = setv_load(e)
+    cdef setiter it
+    cdef setelem el
+    cdef char buf[LONG_STR_SIZE]
+    cdef size_t n = 0
+    cdef const char *s
+    cdef fc_zset *zs = zset_new()
+    setiter_init(&it, &v)
+    while setiter_next(&it, &el):
+        s = elem_str(&el, buf, &n)
+        zset_insert(zs, 1.0, s, n)
+    return zs
+
+cdef void zsrc_release(zsrc *src, long long setnum) noexcept nogil:
+    cdef long long i
+    for i in range(setnum):
+        if src[i].temp:
+            zset_free(src[i].zs)
+    fc_free(src)
 
 cdef inline unsigned long zsrc_len(zsrc *s) noexcept nogil:
     return 0 if s.zs == NULL else s.zs.length
@@ -993,17 +1220,12 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
                 e = slot_e[0]
         else:
             e = lookup_read(c, c.argv[j], c.argvlen[j])
-        if e != NULL:
-            if e.type == OBJ_SET:
-                # TODO(zsets): plain sets as inputs (score 1) need the set type's iterator
-                fc_free(src)
-                add_reply_error(c, b"-ERR sets as sorted-set operation inputs are not supported yet\r\n")
-                return
-            if e.type != OBJ_ZSET:
-                fc_free(src)
-                add_reply_error(c, E_WRONGTYPE)
-                return
-            src[i].zs = zs_of(e)
+        if e != NULL and e.type != OBJ_ZSET and e.type != OBJ_SET:
+            fc_free(src)
+            add_reply_error(c, E_WRONGTYPE)
+            return
+        # views are made once every argument is valid (no allocation to undo)
+        src[i].e = e
         src[i].weight = 1.0
         j += 1
     remaining = c.argc - j
@@ -1048,6 +1270,15 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
             fc_free(src)
             add_reply_error(c, E_SYNTAX)
             return
+    for i in range(setnum):
+        e = src[i].e
+        if e == NULL:
+            continue
+        if e.type == OBJ_SET:
+            src[i].zs = set_as_zset(e)
+            src[i].temp = True
+        else:
+            src[i].zs = zs_view(e, &src[i].temp)
     if op != ZOP_DIFF:
         # smallest input first (stable, like glibc's merge-sort qsort), so INTER
         # iterates the smallest set and sums happen in the same order as Redis
@@ -1113,7 +1344,8 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
                 else:
                     zset_insert(dst, x.score, zn_ele(x), x.klen)
                 x = zn_next(x)
-    fc_free(src)
+    # the views go before the store: the destination may be one of the inputs
+    zsrc_release(src, setnum)
     if dstidx >= 0:
         if dst.length:
             add_reply_int(c, <long long>dst.length)
@@ -1172,6 +1404,33 @@ cdef void zscan_collect(void *priv, fc_node *node) noexcept:
     a.items[a.n] = <zsl_node *>node
     a.n += 1
 
+cdef void zscan_listpack(ClientBase c, unsigned char *lp, const char *pat, int patlen,
+                         bint use_pattern) noexcept:
+    """A listpack is scanned in one call (cursor 0), every pair; the score is the
+    stored entry's own text (an integer entry as its digits), as Redis's
+    scanGenericCommand copies listpack entries verbatim."""
+    cdef unsigned char *eptr = zlp_first(lp)
+    cdef unsigned char *sptr
+    cdef unsigned char ebuf[ZLP_INTBUF_SIZE]
+    cdef unsigned char sbuf[ZLP_INTBUF_SIZE]
+    cdef uint32_t elen = 0, slen = 0
+    cdef const char *ele
+    cdef const char *sc
+    cdef size_t pos
+    cdef long long nout = 0
+    add_reply_raw(c, b"*2\r\n$1\r\n0\r\n", 11)
+    pos = defer_begin(c)
+    while eptr != NULL:
+        sptr = zlp_next(lp, eptr)
+        ele = zzl_ele(eptr, &elen, ebuf)
+        if not use_pattern or fc_stringmatchlen(pat, patlen, ele, <int>elen, 0):
+            sc = zzl_ele(sptr, &slen, sbuf)
+            add_reply_bulk(c, ele, elen)
+            add_reply_bulk(c, sc, slen)
+            nout += 2
+        eptr = zlp_next(lp, sptr)
+    defer_array_end(c, pos, nout)
+
 cdef void cmd_zscan(ClientBase c) noexcept:
     cdef uint64_t cursor
     cdef long long count = 10, maxiterations
@@ -1213,6 +1472,9 @@ cdef void cmd_zscan(ClientBase c) noexcept:
         else:
             add_reply_error(c, E_SYNTAX)
             return
+    if e.enc == ENC_LISTPACK:
+        zscan_listpack(c, zlp_of(e), pat, patlen, use_pattern)
+        return
     zs = zs_of(e)
     acc.cap = 16
     acc.n = 0

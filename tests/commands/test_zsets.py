@@ -1,14 +1,12 @@
 """Sorted-set commands (Redis t_zset.c), compared byte for byte with the reference server.
 
 Every test runs once per encoding (the ``enc`` fixture forces the thresholds with CONFIG SET on
-both servers and restores the defaults afterwards).  The listpack variant is skipped, visibly,
-while fastcache has no listpack zsets (csrc/listpack.c is not on this branch yet).
+both servers and restores the defaults afterwards) and checks OBJECT ENCODING on both.
 """
 
 from __future__ import annotations
 
 import pytest
-
 from support.diff import parsed
 from support.resp import parse
 
@@ -21,12 +19,10 @@ def enc(request, diff):
     """Force the zset encoding on both servers; yields the expected OBJECT ENCODING name."""
     if request.param == "skiplist":
         diff.check(b"CONFIG", b"SET", b"zset-max-listpack-entries", b"0")
-    else:
-        diff.fc.call(b"ZADD", b"__probe", b"1", b"a")
-        e = diff.fc.call(b"OBJECT", b"ENCODING", b"__probe")
-        diff.fc.call(b"DEL", b"__probe")
-        if e != b"$8\r\nlistpack\r\n":
-            pytest.skip("listpack zsets not on this branch yet (needs csrc/listpack.c)")
+    diff.check(b"ZADD", b"__probe", b"1", b"a")
+    assert diff.check(b"OBJECT", b"ENCODING", b"__probe") == b"$%d\r\n%s\r\n" % (
+        len(request.param), request.param.encode())
+    diff.check(b"DEL", b"__probe")
     yield request.param
     diff.check(b"CONFIG", b"SET", b"zset-max-listpack-entries", b"128")
     diff.check(b"CONFIG", b"SET", b"zset-max-listpack-value", b"64")
@@ -414,12 +410,6 @@ def test_lazy_expiry_of_zsets(diff, enc):
 
 
 def test_encoding_threshold_by_entries_and_value(diff, enc):
-    if enc == "skiplist":
-        diff.fc.call(b"ZADD", b"__probe", b"1", b"a")
-        e = diff.fc.call(b"OBJECT", b"ENCODING", b"__probe")
-        diff.fc.call(b"DEL", b"__probe")
-        if e != b"$8\r\nlistpack\r\n":
-            pytest.skip("listpack zsets not on this branch yet (needs csrc/listpack.c)")
     many(diff, "CONFIG SET zset-max-listpack-entries 4", "ZADD z 1 a 2 b 3 c 4 d", "OBJECT ENCODING z",
          "ZADD z 5 e", "OBJECT ENCODING z", "ZREM z a b c", "OBJECT ENCODING z")
     many(diff, "CONFIG SET zset-max-listpack-value 3", "ZADD y 1 abc", "OBJECT ENCODING y",
@@ -431,3 +421,125 @@ def test_resp3_parsed_shapes(diff, enc):
     seed(diff)
     diff.hello3()
     many(diff, "ZRANGE z 0 1 WITHSCORES", "ZPOPMIN z 2", "ZUNION 1 z WITHSCORES", normalize=parsed)
+
+
+# ---- listpack specifics: -0, ZSCAN text, conversions, STORE encodings -------------------------
+
+def test_negative_zero_score(diff, enc):
+    """A listpack stores -0 as the integer 0 (double2ll), a skiplist keeps -0: replies differ by
+    encoding, identically on both servers."""
+    many(diff, "ZADD z -0 a", "ZSCORE z a", "ZRANGE z 0 -1 WITHSCORES", "ZADD z 0 a", "ZSCORE z a",
+         "ZINCRBY z -0 a", "ZMSCORE z a nope", "ZADD z CH -0 a", "ZPOPMIN z")
+    diff.hello3()
+    many(diff, "ZADD y -0 b 0 a", "ZSCORE y b", "ZRANGE y 0 -1 WITHSCORES", "ZPOPMAX y 2")
+
+
+def test_zscan_scores_are_stored_text(diff, fc, ref, enc):
+    """A listpack ZSCAN returns everything at cursor 0 with each score's stored text (1e17 is an
+    integer entry); a skiplist formats the double (its order is the hash table's)."""
+    many(diff, "ZADD z 1e17 a 1.5 b -0 c inf d -inf e 0.1 f 4611686018427387904 g 1e19 h")
+    if enc == "skiplist":
+        assert _zscan_all(fc, "z") == _zscan_all(ref, "z")
+        assert _zscan_all(fc, "z", "MATCH", "[a-d]") == _zscan_all(ref, "z", "MATCH", "[a-d]")
+        return
+    many(diff, "ZSCAN z 0", "ZSCAN z 0 COUNT 1 MATCH [a-d]", "ZSCAN z 0 MATCH nomatch")
+    diff.hello3()
+    many(diff, "ZSCAN z 0 MATCH *")
+
+
+def test_large_integral_scores(diff, enc):
+    many(diff, "ZADD z 1e17 a -1e17 b 9.3e18 c 4503599627370497 d 1e19 e",
+         "ZRANGE z 0 -1 WITHSCORES", "ZSCORE z a", "ZINCRBY z 1 d", "ZRANGEBYSCORE z 1e17 +inf")
+
+
+def test_integer_like_members(diff, enc):
+    many(diff, "ZADD z 1 10 1 9 1 -1 1 007 1 18446744073709551616 2 0", "ZRANGE z 0 -1",
+         "ZRANK z 10", "ZREVRANK z 9", "ZSCORE z 007", "ZREM z -1 10", "ZRANGEBYLEX z - +",
+         "ZPOPMIN z", "ZRANDMEMBER z 10")
+
+
+ENCODING_STEPS = [
+    "CONFIG SET zset-max-listpack-entries 4",
+    "ZADD s 1 a 2 b 3 c 4 d 5 e 6 f", "OBJECT ENCODING s",
+    "ZADD l 1 a 2 b", "OBJECT ENCODING l",
+    "ZRANGESTORE d1 s 0 1", "OBJECT ENCODING d1",
+    "ZRANGESTORE d2 s 0 4", "OBJECT ENCODING d2",
+    "ZRANGESTORE d3 s 0 +inf BYSCORE LIMIT 0 2", "OBJECT ENCODING d3",
+    "ZRANGESTORE d4 s - + BYLEX LIMIT 0 2", "OBJECT ENCODING d4",
+    "ZRANGESTORE d5 s 0 +inf BYSCORE", "OBJECT ENCODING d5",
+    "ZRANGESTORE d6 l 0 -1", "OBJECT ENCODING d6",
+    "ZUNIONSTORE d7 1 s", "OBJECT ENCODING d7",
+    "ZINTERSTORE d8 2 l s", "OBJECT ENCODING d8",
+    "ZDIFFSTORE d9 2 s l", "OBJECT ENCODING d9",
+    "ZDIFFSTORE d10 2 l s", "EXISTS d10",
+    "ZUNIONSTORE d11 2 l s WEIGHTS 1 0", "OBJECT ENCODING d11",
+    "ZADD n1 1 a 1 a 1 a 1 a 1 a", "OBJECT ENCODING n1",
+    "COPY s s2", "OBJECT ENCODING s2", "COPY l l2", "OBJECT ENCODING l2", "ZRANGE l2 0 -1 WITHSCORES",
+    "ZPOPMIN s 5", "OBJECT ENCODING s",
+    "CONFIG SET zset-max-listpack-value 3",
+    "ZADD v 1 abcd", "OBJECT ENCODING v",
+    "ZADD v2 1 abc 2 abcdef", "OBJECT ENCODING v2",
+    "ZADD v3 1 abc", "ZINCRBY v3 1 abcde", "OBJECT ENCODING v3",
+    "ZADD v4 1 a", "ZADD v4 XX 1 abcdef", "OBJECT ENCODING v4", "ZADD v5 XX 1 abcdef", "EXISTS v5",
+    "ZRANGESTORE d12 v 0 -1", "OBJECT ENCODING d12",
+    "ZUNIONSTORE d13 1 v4", "OBJECT ENCODING d13",
+    "CONFIG SET zset-max-listpack-entries 0",
+    "ZADD zz 1 a", "OBJECT ENCODING zz", "ZRANGESTORE d14 l 0 -1", "OBJECT ENCODING d14",
+    "ZUNIONSTORE d15 1 l", "OBJECT ENCODING d15",
+]
+
+
+def test_store_destination_and_conversion_encodings(diff, enc):
+    """Which encoding each write and *STORE produces, at small thresholds (Redis 7.0's rules:
+    ZADD decides on the first member, inserts convert, STORE results are listpacks when they
+    fit)."""
+    many(diff, *ENCODING_STEPS)
+
+
+def test_listpack_converts_once_and_never_back(diff, enc):
+    many(diff, "CONFIG SET zset-max-listpack-entries 3", "ZADD z 1 a 2 b 3 c", "OBJECT ENCODING z",
+         "ZADD z 4 d", "OBJECT ENCODING z", "ZREMRANGEBYRANK z 0 2", "OBJECT ENCODING z",
+         "ZRANGE z 0 -1 WITHSCORES", "ZADD y 1 a 2 b 3 c", "ZREMRANGEBYSCORE y 2 2",
+         "OBJECT ENCODING y", "ZREMRANGEBYLEX y [a [a", "ZRANGE y 0 -1 WITHSCORES",
+         "ZREMRANGEBYRANK y 0 -1", "EXISTS y")
+
+
+def test_memory_usage_is_reported(fc, diff, enc):
+    """MEMORY USAGE exists for both encodings (the numbers are allocator-dependent)."""
+    many(diff, "ZADD z 1 a 2 b 3 c")
+    r = fc.call(b"MEMORY", b"USAGE", b"z")
+    assert r.startswith(b":") and int(r[1:]) > 0
+
+
+# ---- plain sets as ZUNION / ZINTER / ZDIFF / ZINTERCARD inputs -------------------------------
+
+def seed_sets(diff):
+    seed(diff)
+    many(diff, "SADD si 1 2 3 a", "SADD sn 1 2 3", "SADD sh b c x y")
+
+
+def test_sets_as_inputs(diff, enc):
+    seed_sets(diff)
+    many(diff, "OBJECT ENCODING sn", "OBJECT ENCODING sh",
+         "ZUNION 2 z sh WITHSCORES", "ZUNION 3 sn sh z WEIGHTS 2 3 0.5 WITHSCORES",
+         "ZUNION 2 sn sh AGGREGATE MAX WITHSCORES", "ZINTER 2 z sh WITHSCORES",
+         "ZINTER 2 sh z AGGREGATE MIN WITHSCORES", "ZINTER 2 si sn WEIGHTS 1 -1 WITHSCORES",
+         "ZDIFF 2 z sh WITHSCORES", "ZDIFF 2 sh z WITHSCORES", "ZDIFF 1 sn WITHSCORES",
+         "ZINTERCARD 2 z sh", "ZINTERCARD 2 sn si LIMIT 2", "ZUNION 2 nosuch sh",
+         "ZUNIONSTORE d 2 sh sn", "OBJECT ENCODING d", "ZRANGE d 0 -1 WITHSCORES",
+         "ZINTERSTORE d2 2 sh z WEIGHTS 2 1", "ZRANGE d2 0 -1 WITHSCORES",
+         "ZDIFFSTORE sh 2 sh z", "TYPE sh", "ZRANGE sh 0 -1 WITHSCORES",
+         "ZUNIONSTORE e 1 si", "ZRANGE e 0 -1 WITHSCORES", "OBJECT ENCODING e")
+    diff.hello3()
+    many(diff, "ZUNION 2 si sn WITHSCORES", "ZINTER 2 si z WITHSCORES")
+
+
+def test_sets_as_inputs_errors_and_big_sets(diff, enc):
+    seed_sets(diff)
+    many(diff, "SET str x", "ZUNION 2 sh str", "ZINTER 2 str sh", "ZUNION 2 sh z WEIGHTS 1 x",
+         "ZINTERCARD 2 sh z LIMIT -1", "ZUNIONSTORE d 2 sh z AGGREGATE avg", "EXISTS d")
+    diff.check(b"SADD", b"bigset", *[b"m%d" % i for i in range(300)])
+    diff.check(b"SADD", b"bigint", *[b"%d" % i for i in range(300)])
+    many(diff, "ZINTERCARD 2 bigset bigint", "ZUNIONSTORE u 2 bigset bigint WEIGHTS 1 2",
+         "ZCARD u", "OBJECT ENCODING u", "ZRANGE u 0 9 WITHSCORES", "ZRANGE u -10 -1 WITHSCORES",
+         "ZINTERSTORE i 2 bigint z", "EXISTS i")
