@@ -536,3 +536,51 @@ def test_many_waiters_and_keys_stay_consistent(both):
         s.call(s.admin, "LRANGE", "k0", "0", "-1")
         s.call(s.admin, "LRANGE", "k1", "0", "-1")
     both(sc)
+
+
+@pytest.mark.parametrize("encoding", ["listpack", "skiplist"])
+def test_sorted_set_waiters_are_served_in_both_encodings(both, encoding):
+    entries = "128" if encoding == "listpack" else "0"
+
+    def sc(s):
+        s.call(s.admin, "CONFIG", "SET", "zset-max-listpack-entries", entries)
+        try:
+            w = s.client()
+            s.block(w, "BZPOPMAX", "z", "0", n=1)
+            s.call(s.admin, "ZADD", "z", "1", "a", "2", "b", "3", "c")
+            s.read(w)
+            s.call(s.admin, "OBJECT", "ENCODING", "z")
+            s.call(w, "BZMPOP", "0", "1", "z", "MIN", "COUNT", "1")
+            s.call(s.admin, "OBJECT", "ENCODING", "z")
+            s.call(w, "BZPOPMIN", "z", "0")
+            s.call(s.admin, "EXISTS", "z")
+        finally:
+            s.admin.call("CONFIG", "SET", "zset-max-listpack-entries", "128")
+    both(sc)
+
+
+def test_client_kill_of_a_blocked_client(both):
+    def sc(s):
+        w = s.client()
+        wid = w.call("CLIENT", "ID").decode()[1:-2]
+        s.block(w, "BLPOP", "k", "0", n=1)
+        s.rec("kill", s.admin.call("CLIENT", "KILL", "ID", wid))
+        s.wait_blocked(0)
+        s.rec("closed", w.is_closed_by_peer(2.0))
+        s.call(s.admin, "RPUSH", "k", "v")
+        s.call(s.admin, "LLEN", "k")
+    both(sc)
+
+
+def test_expired_key_does_not_serve_and_a_new_one_does(both):
+    def sc(s):
+        w = s.client()
+        s.block(w, "BLPOP", "k", "2", n=1)
+        s.call(s.admin, "RPUSH", "other", "v")
+        s.call(s.admin, "PEXPIRE", "other", "1")
+        time.sleep(0.02)
+        s.call(s.admin, "RENAME", "other", "k")          # expired: no such key
+        s.nothing(w)
+        s.call(s.admin, "RPUSH", "k", "fresh")
+        s.read(w)
+    both(sc)
