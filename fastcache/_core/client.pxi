@@ -195,6 +195,11 @@ cdef class ClientBase:
     def reply(self, obj):
         """Append a Python value encoded as RESP (see fastcache.respvalue)."""
         cdef bytes b = _respvalue_encode(obj, self.resp)
+        if PyBytes_GET_SIZE(b) > 0 and PyBytes_AS_STRING(b)[0] == 45:
+            # a top-level error reply: counted like the C path's (errorstats,
+            # total_error_replies, the command's failed_calls)
+            add_reply_error_len(self, PyBytes_AS_STRING(b) + 1, PyBytes_GET_SIZE(b) - 3)
+            return
         add_reply_raw(self, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
 
     def reply_raw(self, bytes b):
