@@ -79,6 +79,12 @@ def set_option(str name, value):
         srv.maxmemory_policy = (1 if "lru" in v else 0) | (2 if "lfu" in v else 0)
     elif name == "active-expire":
         srv.active_expire_enabled = 1 if value else 0
+    elif name == "rdbcompression":
+        global rdb_compression
+        rdb_compression = bool(value) and value not in (b"no", "no")
+    elif name == "rdbchecksum":
+        global rdb_checksum
+        rdb_checksum = bool(value) and value not in (b"no", "no")
     else:
         raise KeyError(name)
 

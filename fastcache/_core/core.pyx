@@ -31,6 +31,7 @@ include "t_list.pxi"
 include "sort.pxi"
 # blocked.pxi: after the list and zset families (it reuses their pop/move code)
 include "blocked.pxi"
+include "rdb.pxi"
 include "conn.pxi"
 include "server_cmds.pxi"
 include "cmdtable.pxi"

@@ -118,3 +118,10 @@ cdef const char *E_SORT_SCORES = b"-ERR One or more scores can't be converted in
 
 # --- blocking (blocked.pxi) ---
 cdef const char *E_TIMEOUT_NOTFLOAT = b"-ERR timeout is not a float or out of range\r\n"
+# ---- rdb (rdb.pxi: DUMP / RESTORE) ----
+cdef const char *E_BUSYKEY = b"-BUSYKEY Target key name already exists.\r\n"
+cdef const char *E_RESTORE_TTL = b"-ERR Invalid TTL value, must be >= 0\r\n"
+cdef const char *E_RESTORE_IDLETIME = b"-ERR Invalid IDLETIME value, must be >= 0\r\n"
+cdef const char *E_RESTORE_FREQ = b"-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n"
+cdef const char *E_DUMP_PAYLOAD = b"-ERR DUMP payload version or checksum are wrong\r\n"
+cdef const char *E_BAD_DATA_FORMAT = b"-ERR Bad data format\r\n"
