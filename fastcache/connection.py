@@ -193,7 +193,7 @@ def client_flags(cl):
     f = ""
     if cl.is_monitor:
         f += "O"
-    if cl.pause_blocked:
+    if cl.pause_blocked or cl.btype:
         f += "b"
     if cl.close_after_reply:
         f += "c"
@@ -484,6 +484,36 @@ def client_unpause(c, argv):
     c.reply(OK)
 
 
+def client_unblock(c, argv):
+    """CLIENT UNBLOCK id [TIMEOUT|ERROR]: wake a client blocked on keys (BLPOP,
+    BZPOPMIN, ...) with its timeout reply or an -UNBLOCKED error; 1 if it was
+    blocked.  The reason is checked before the id, as Redis does."""
+    error = False
+    if len(argv) == 4:
+        reason = argv[3].lower()
+        if reason == b"timeout":
+            error = False
+        elif reason == b"error":
+            error = True
+        else:
+            return c.reply(Error(b"ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"))
+    elif len(argv) != 3:
+        return c.reply(Error(b"ERR syntax error"))
+    cid = strict_int(argv[2])
+    if cid is None:
+        return c.reply(Error(b"ERR value is not an integer or out of range"))
+    target = None
+    for x in _all_clients(c):
+        if x.id == cid:
+            target = x
+            break
+    # the target's reply is flushed and its pending input run after this
+    # command (dispatch's end-of-command hook), as in Redis's beforeSleep
+    if target is not None and core.client_unblock(target, error):
+        return c.reply(1)
+    return c.reply(0)
+
+
 def client_help(c, argv):
     c.reply(help_reply("CLIENT", CLIENT_HELP))
 
@@ -521,4 +551,5 @@ HANDLERS = {
     "client|pause": client_pause,
     "client|unpause": client_unpause,
     "client|help": client_help,
+    "client|unblock": client_unblock,
 }

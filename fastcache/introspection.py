@@ -454,12 +454,16 @@ def _sec_server(c, server):
 
 def _sec_clients(c, server):
     cls = _clients(server)
+    _blocked = _core.blocked_stats()
     return [
         ("connected_clients", len(cls)), ("cluster_connections", 0),
         ("maxclients", _cfg(server, "maxclients", 10000)),
         ("client_recent_max_input_buffer", max([cl.qbuf_len for cl in cls] or [0])),
         ("client_recent_max_output_buffer", max([cl.obuf_len for cl in cls] or [0])),
-        ("blocked_clients", 0), ("tracking_clients", 0), ("clients_in_timeout_table", 0),
+        # blocked_clients: clients waiting on keys (blocked.pxi) plus those a
+        # CLIENT PAUSE postponed (Redis 7.0 counts BLOCKED_POSTPONE too)
+        ("blocked_clients", _blocked[0] + _core.postponed_count()), ("tracking_clients", 0),
+        ("clients_in_timeout_table", _blocked[1]),
     ]
 
 

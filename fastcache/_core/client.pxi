@@ -73,6 +73,16 @@ cdef class ClientBase:
     cdef public bint pause_blocked
     cdef char addr_c[64]
     cdef int addr_clen
+    # blocking (blocked.pxi): btype != 0 while the client waits on keys (1 list,
+    # 2 zset); bparked while its command's bytes wait in qbuf (qpos at the
+    # command) and process_input runs nothing; bwaiters is its fc_malloc'ed
+    # bk_waiter array (one per distinct key), bheap_idx its timeout-heap slot.
+    cdef readonly int btype
+    cdef bint bparked
+    cdef long long bdeadline
+    cdef int bheap_idx
+    cdef void *bwaiters
+    cdef int bnwaiters
 
     def __cinit__(self):
         global next_client_id
@@ -139,6 +149,8 @@ cdef class ClientBase:
 
     def connection_lost(self, exc):
         self.closed = True
+        if self.btype != 0:
+            blocked_client_disconnected(self)   # leave key queues and the timeout heap
         if self.is_monitor or self.pause_blocked:
             client_unlink_admin(self)   # leave the monitor / postponed lists
         if self.server is not None:
@@ -183,6 +195,11 @@ cdef class ClientBase:
     def reply(self, obj):
         """Append a Python value encoded as RESP (see fastcache.respvalue)."""
         cdef bytes b = _respvalue_encode(obj, self.resp)
+        if PyBytes_GET_SIZE(b) > 0 and PyBytes_AS_STRING(b)[0] == 45:
+            # a top-level error reply: counted like the C path's (errorstats,
+            # total_error_replies, the command's failed_calls)
+            add_reply_error_len(self, PyBytes_AS_STRING(b) + 1, PyBytes_GET_SIZE(b) - 3)
+            return
         add_reply_raw(self, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
 
     def reply_raw(self, bytes b):
@@ -281,7 +298,10 @@ cdef void process_input(ClientBase c):
     cdef int r
     # pause_blocked: CLIENT PAUSE postponed this client's current command; its
     # bytes stay in qbuf (qpos rewound to it) until the pause ends.
-    while c.qpos < c.qlen and not c.close_after_reply and not c.closed and not c.pause_blocked:
+    # bparked: a blocking command waits for its keys (blocked.pxi); its bytes
+    # stay in qbuf until it is served, times out or is unblocked.
+    while (c.qpos < c.qlen and not c.close_after_reply and not c.closed and not c.pause_blocked
+           and not c.bparked):
         if c.reqtype == REQ_NONE:
             c.cmd_start = c.qpos
             c.reqtype = REQ_MULTIBULK if c.qbuf[c.qpos] == 42 else REQ_INLINE

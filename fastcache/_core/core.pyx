@@ -29,6 +29,8 @@ include "t_zset.pxi"
 include "quicklist.pxi"
 include "t_list.pxi"
 include "sort.pxi"
+# blocked.pxi: after the list and zset families (it reuses their pop/move code)
+include "blocked.pxi"
 include "rdb.pxi"
 include "conn.pxi"
 include "server_cmds.pxi"

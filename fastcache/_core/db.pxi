@@ -122,6 +122,10 @@ cdef bint db_delete(fc_db *db, const char *key, size_t klen) noexcept nogil:
 cdef inline void db_add(fc_db *db, fc_entry *e) noexcept nogil:
     """Insert an entry whose key is known to be absent."""
     dict_insert(&db.keys, <fc_node *>e, dict_hash(entry_key(e), e.klen))
+    # blocked.pxi: a new list/zset wakes clients blocked on the key (Redis's
+    # signalKeyAsReady in dbAdd); bk_nkeys counts keys with waiters
+    if FC_UNLIKELY(bk_nkeys > 0):
+        signal_key_ready(db, e)
 
 cdef inline void db_replace(fc_db *db, fc_entry **slot, fc_entry *n, bint keepttl) noexcept nogil:
     """Put `n` where the old entry was (same key) and free the old one.  With
@@ -192,6 +196,10 @@ cdef void db_swap(fc_db *a, fc_db *b) noexcept nogil:
     b[0] = tmp
     a.id = ida
     b.id = idb
+    # blocked.pxi: clients wait on a db id, not its contents (Redis 7.0's
+    # scanDatabaseForReadyKeys after swapping)
+    bk_scan_db_ready(ida)
+    bk_scan_db_ready(idb)
 
 # ---- active expiry -------------------------------------------------------------
 

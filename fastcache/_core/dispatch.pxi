@@ -260,11 +260,14 @@ cdef void execute_command(ClientBase c):
     else:
         call_python(c, cmd)
     dur = fc_ustime() - start
-    cmd.calls += 1
     cmd.usec += dur
-    if c.cmd_failed:
-        cmd.failed_calls += 1
-    srv.stat_numcommands += 1
+    # a command that blocked (blocked.pxi) is counted when it is served, times
+    # out or is unblocked, as Redis's updateStatsOnUnblock does
+    if not c.bparked:
+        cmd.calls += 1
+        if c.cmd_failed:
+            cmd.failed_calls += 1
+        srv.stat_numcommands += 1
     # MONITOR: fed after the call (SELECT shows the new db), like Redis 7.0's
     # call(); admin and skip_monitor commands are never shown.
     if FC_UNLIKELY(n_monitors > 0) and not (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)):
@@ -280,6 +283,10 @@ cdef void execute_command(ClientBase c):
                    and not (cmd.flags & CMD_SKIP_SLOWLOG)):
         if _slowlog_hook is not None:
             _slowlog_hook(c, argv_list(c), dur)
+    # blocked.pxi: serve clients blocked on keys this command made ready, then
+    # resume the unblocked ones (handleClientsBlockedOnKeys in processCommand)
+    if FC_UNLIKELY(n_ready > 0 or unblocked_head < unblocked_tail):
+        blocked_after_command()
 
 cdef object _slowlog_hook = None
 

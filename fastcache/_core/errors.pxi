@@ -115,6 +115,9 @@ cdef const char *E_NUMKEYS_POSITIVE = b"-ERR numkeys should be greater than 0\r\
 cdef const char *E_COUNT_POSITIVE = b"-ERR count should be greater than 0\r\n"
 # ---- sort (sort.pxi) ----
 cdef const char *E_SORT_SCORES = b"-ERR One or more scores can't be converted into double\r\n"
+
+# --- blocking (blocked.pxi) ---
+cdef const char *E_TIMEOUT_NOTFLOAT = b"-ERR timeout is not a float or out of range\r\n"
 # ---- rdb (rdb.pxi: DUMP / RESTORE) ----
 cdef const char *E_BUSYKEY = b"-BUSYKEY Target key name already exists.\r\n"
 cdef const char *E_RESTORE_TTL = b"-ERR Invalid TTL value, must be >= 0\r\n"
