@@ -44,7 +44,14 @@ def cmd_shutdown(c, argv):
 # ------------------------------------------------------------------ SAVE / BGSAVE
 
 E_BGSAVE_IN_PROGRESS = Error(b"ERR Background save already in progress")
-E_BARE = Error(b"ERR")       # Redis's shared.err: a failed SAVE says no more
+# Redis's shared.err: a failed SAVE/BGSAVE/DEBUG RELOAD says no more than "-ERR".
+# Sent raw: c.reply(Error(b"ERR")) would come out as "-ERR ERR" (the reply layer
+# adds "ERR " to a message that is a lone word).
+E_BARE = b"-ERR\r\n"
+
+
+def _reply_bare_err(c):
+    c.reply_raw(E_BARE)
 
 
 def cmd_save(c, argv):
@@ -53,7 +60,10 @@ def cmd_save(c, argv):
     if snap.bgsave_in_progress():
         c.reply(E_BGSAVE_IN_PROGRESS)
         return
-    c.reply(OK if snap.save() else E_BARE)
+    if snap.save():
+        c.reply(OK)
+    else:
+        _reply_bare_err(c)
 
 
 def cmd_bgsave(c, argv):
@@ -69,7 +79,7 @@ def cmd_bgsave(c, argv):
     elif snap.bgsave():
         c.reply(Simple(b"Background saving started"))
     else:
-        c.reply(E_BARE)
+        _reply_bare_err(c)
 
 
 # ------------------------------------------------------------------ DEBUG
@@ -195,7 +205,7 @@ def _debug_reload(c, argv):
         return
     snap = c.server.persistence
     if save and not snap.save():
-        c.reply(E_BARE)
+        _reply_bare_err(c)
         return
     from fastcache.persistence import RdbLoadFailed
     from fastcache.log import logger
