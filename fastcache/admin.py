@@ -45,13 +45,11 @@ def cmd_shutdown(c, argv):
 
 E_BGSAVE_IN_PROGRESS = Error(b"ERR Background save already in progress")
 # Redis's shared.err: a failed SAVE/BGSAVE/DEBUG RELOAD says no more than "-ERR".
-# Sent raw: c.reply(Error(b"ERR")) would come out as "-ERR ERR" (the reply layer
-# adds "ERR " to a message that is a lone word).
-E_BARE = b"-ERR\r\n"
+E_BARE = Error(b"ERR")
 
 
 def _reply_bare_err(c):
-    c.reply_raw(E_BARE)
+    c.reply(E_BARE)
 
 
 def cmd_save(c, argv):

@@ -198,8 +198,9 @@ cdef class ClientBase:
         if PyBytes_GET_SIZE(b) > 0 and PyBytes_AS_STRING(b)[0] == 45:
             # a top-level error reply: counted like the C path's (errorstats,
             # total_error_replies, the command's failed_calls)
-            add_reply_error_len(self, PyBytes_AS_STRING(b) + 1, PyBytes_GET_SIZE(b) - 3)
-            return
+            srv.stat_total_error_replies += 1
+            errstat_count(PyBytes_AS_STRING(b) + 1, PyBytes_GET_SIZE(b) - 3)
+            self.cmd_failed = True
         add_reply_raw(self, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
 
     def reply_raw(self, bytes b):
