@@ -136,6 +136,7 @@ class Server:
         from fastcache.persistence import RdbLoadFailed, Snapshotter
         self.persistence = Snapshotter(self)
         self.persistence.bind_config()
+        core.set_flushall_hook(self.persistence.after_flushall)
         logger.info("Server initialized")
         try:
             self.persistence.load_at_startup()

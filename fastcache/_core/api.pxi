@@ -187,3 +187,10 @@ def empty_data():
     cdef int j
     for j in range(ndbs):
         db_empty(&dbs[j])
+
+
+def set_flushall_hook(fn):
+    """fn() runs after FLUSHALL emptied the databases (the persistence layer's
+    kill-child-and-save step)."""
+    global _flushall_hook
+    _flushall_hook = fn

@@ -19,6 +19,8 @@ cdef void cmd_flushdb(ClientBase c) noexcept:
     db_empty(c.db)
     add_reply_ok(c)
 
+cdef object _flushall_hook = None
+
 cdef void cmd_flushall(ClientBase c) noexcept:
     cdef int i
     if parse_flush_flags(c) < 0:
@@ -27,6 +29,11 @@ cdef void cmd_flushall(ClientBase c) noexcept:
         srv.dirty += <long long>dict_size(&dbs[i].keys)
         db_empty(&dbs[i])
     srv.dirty += 1
+    # Redis 7.0's flushallCommand also kills a running RDB child and, when save
+    # points are configured, saves the now empty dataset synchronously (keeping
+    # the dirty count, so the FLUSHALL still propagates).
+    if _flushall_hook is not None:
+        _flushall_hook()
     add_reply_ok(c)
 
 # ---- admin family: MEMORY USAGE, the MONITOR feed, CLIENT PAUSE ----

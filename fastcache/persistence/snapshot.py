@@ -130,6 +130,17 @@ class Snapshotter:
             core.set_option("misconf-deny-writes", deny)
             self._misconf = deny
 
+    def after_flushall(self):
+        """FLUSHALL's persistence step (Redis 7.0): kill a running BGSAVE child, and
+        with save points configured save the empty dataset right away — keeping
+        the dirty count, which the FLUSHALL itself raised."""
+        if self.bgsave_in_progress():
+            self.kill_child()
+        if self.save_params():
+            dirty = core.stats()["dirty"]
+            self.save()
+            core.set_option("dirty", dirty)
+
     # ---- SAVE -------------------------------------------------------------
     def save(self):
         """Synchronous save (SAVE, DEBUG RELOAD, SHUTDOWN).  True on success."""

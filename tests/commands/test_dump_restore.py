@@ -113,8 +113,6 @@ def test_dump_bytes_equal_reference_for_deterministic_encodings(diff, name):
     diff.check(b"DUMP", b"k")
 
 
-@pytest.mark.xfail(reason="CONFIG SET rdbcompression reaches the core through the persistence "
-                          "orchestration's apply hook (core.set_option), wired on its branch", strict=False)
 def test_dump_bytes_equal_with_rdbcompression_off(diff):
     diff.check(b"CONFIG", b"SET", b"rdbcompression", b"no")
     try:

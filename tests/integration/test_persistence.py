@@ -540,3 +540,26 @@ def test_bgsave_while_clients_write_keeps_serving_and_file_is_the_fork_instant(l
     c2 = _c(h2)
     assert c2.call("DBSIZE") == b":%d\r\n" % n
     assert c2.call("DEBUG", "DIGEST") == digest_at_fork
+
+
+def test_flushall_saves_the_empty_dataset_when_save_points_exist(server_factory):
+    """Redis 7.0: FLUSHALL with save points writes the (empty) snapshot at once, so a
+    restart doesn't bring the flushed keys back; LASTSAVE moves."""
+    import os
+    import time as _time
+    from support.resp import RawClient as _RC
+    h = server_factory("fc", args=["--save", "3600 1"])
+    c = _RC(h.host, h.port)
+    for i in range(50):
+        c.call("SET", "k%d" % i, "v")
+    assert c.call("SAVE") == b"+OK\r\n"
+    path = os.path.join(h.dir, "dump.rdb")
+    size_full = os.path.getsize(path)
+    _time.sleep(1.1)
+    before = int(c.call("LASTSAVE")[1:-2])
+    assert c.call("FLUSHALL") == b"+OK\r\n"
+    after = int(c.call("LASTSAVE")[1:-2])
+    assert after > before
+    assert os.path.getsize(path) < size_full
+    h.restart()
+    assert _RC(h.host, h.port).call("DBSIZE") == b":0\r\n"
