@@ -84,3 +84,20 @@ def test_no_data_command_is_served_by_a_python_handler():
                        if d.get("group") in DATA_GROUPS and h is not None and not isinstance(h, str)
                        and name not in ADMIN_IN_DATA_GROUPS)
     assert not offenders, "data-path commands with Python handlers: %s" % offenders
+
+
+def test_every_python_package_is_installed_by_pip_install():
+    """`pip install .` (not only the editable install the tests use) must ship every
+    package: a wheel built from the tree holds each package's __init__.py."""
+    import glob
+    import tempfile
+    import zipfile
+    with tempfile.TemporaryDirectory() as d:
+        r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                  "-w", d, "."])
+        assert r.returncode == 0, r.stdout + r.stderr
+        (whl,) = glob.glob(os.path.join(d, "fastcache-*.whl"))
+        names = set(zipfile.ZipFile(whl).namelist())
+    for init in glob.glob(os.path.join(ROOT, "fastcache", "**", "__init__.py"), recursive=True):
+        rel = os.path.relpath(init, ROOT)
+        assert rel in names, "%s is not in the wheel" % rel
