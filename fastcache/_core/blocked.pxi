@@ -661,8 +661,10 @@ cdef void blmove_generic(ClientBase c, bint src_tail, bint dst_tail, int timeout
         return
     dirty_before = srv.dirty
     lmove_generic(c, src_tail, dst_tail)
-    # propagate.pxi: BLMOVE -> LMOVE src dst left|right left|right (Redis's shared
-    # lowercase words), BRPOPLPUSH -> RPOPLPUSH src dst
+    # propagate.pxi: BLMOVE -> LMOVE src dst wherefrom whereto, BRPOPLPUSH ->
+    # RPOPLPUSH src dst.  Served at once only argv[0] is replaced (the words
+    # keep their spelling); served after blocking (btype still set) Redis
+    # rebuilds the argv from its shared lowercase "left"/"right".
     if prop_on and srv.dirty != dirty_before:
         prop_begin_override(c)
         if timeout_idx == 3:
@@ -673,9 +675,12 @@ cdef void blmove_generic(ClientBase c, bint src_tail, bint dst_tail, int timeout
             prop_op_arg(b"LMOVE", 5)
         prop_op_arg(c.argv[1], c.argvlen[1])
         prop_op_arg(c.argv[2], c.argvlen[2])
-        if timeout_idx != 3:
+        if timeout_idx != 3 and c.btype != BLOCKED_NONE:
             prop_op_arg_str(b"right" if src_tail else b"left")
             prop_op_arg_str(b"right" if dst_tail else b"left")
+        elif timeout_idx != 3:
+            prop_op_arg(c.argv[3], c.argvlen[3])
+            prop_op_arg(c.argv[4], c.argvlen[4])
         prop_op_end()
 
 cdef void cmd_blmove(ClientBase c) noexcept:
