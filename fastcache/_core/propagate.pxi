@@ -183,7 +183,9 @@ cdef void prop_unit_end(ClientBase c, long long dirty_before) noexcept:
     """After a command ran (execute_command, or a blocked client served): stage
     its argv unless it overrode it, then write the unit out."""
     global prop_in_cmd, prop_overridden, prop_forced
-    if not prop_overridden and (srv.dirty != dirty_before or prop_forced) and c.argc > 0:
+    # dirty may also drop (SAVE, DEBUG RELOAD reset it): only growth counts, as
+    # in Redis's call() (a negative difference is taken as 0)
+    if not prop_overridden and (srv.dirty > dirty_before or prop_forced) and c.argc > 0:
         prop_add_argv(c.db.id, c.argc, c.argv, c.argvlen)
     prop_flush_stage()
     prop_in_cmd = False

@@ -180,6 +180,7 @@ def test_reads_failures_and_no_ops_are_not_propagated(prop):
     prop.same("EXPIRE", "nokey", "100")
     prop.same("SPOP", "nokey")
     prop.same("SELECT", "1")                     # SELECT alone propagates nothing
+    prop.same("SAVE")                            # resets the dirty count: nothing
     assert len(prop.check()) == 2
 
 
