@@ -256,6 +256,7 @@ class Aof:
         create the first one."""
         if not self.config.get("appendonly"):
             return
+        created_base = False
         os.makedirs(self.dirname(), exist_ok=True)
         self._set_propagation(True)
         self.on = True
@@ -269,7 +270,8 @@ class Aof:
                 self._write_aof_base(self._path(name))
             self.manifest.base = name
             self.manifest.cur_base_seq = seq
-            self.base_size = os.path.getsize(self._path(name))
+            # like Redis, a base made at start-up is not counted in the sizes
+            created_base = True
             logger.info("Creating AOF base file %s on server start" % name)
         if self.manifest.incrs:
             name = self.manifest.incrs[-1][0]
@@ -277,8 +279,9 @@ class Aof:
         else:
             self._open_new_incr(persist=True, why="on server start")
         self._persist_manifest(self.manifest)
-        self.current_size = self._total_size()
-        self.rewrite_base_size = self.current_size
+        if created_base:
+            self.current_size = self.base_size = 0
+            self.rewrite_base_size = 0
 
     def _preamble(self):
         return bool(self.config.get("aof-use-rdb-preamble"))
