@@ -12,9 +12,12 @@
 #     schedules ONE loop.call_soon(before_sleep) per iteration.  uvloop runs that
 #     callback after every read callback of the current poll, i.e. once per
 #     iteration for all clients.
-#   - In always mode, while unwritten changes exist, a client's replies stay in
-#     its obuf and the client joins `_aof_held` (flag c.aof_held: at most once).
-#     Clients that only read before the first write of an iteration flush at once.
+#   - While unwritten changes exist, a client's replies stay in its obuf and the
+#     client joins `_aof_held` (flag c.aof_held: at most once).  Clients that only
+#     read before the first write of an iteration flush at once.  This holds in
+#     every fsync mode, as in Redis, whose beforeSleep write()s the AOF before any
+#     reply: a killed *process* never loses an acknowledged write, even under
+#     everysec/no (only an OS crash can lose what wasn't fsynced yet).
 #   - before_sleep (fastcache/persistence/aof.py) writes + fsyncs what the
 #     propagation stream produced, then calls aof_flush_held(): every held
 #     client's output goes out, in the order the clients were held.
@@ -52,7 +55,8 @@ cdef inline void aof_schedule() noexcept:
 cdef bint aof_before_flush(ClientBase c) noexcept:
     """Called by flush_output() when the AOF is on.  Schedules the before-sleep
     step when there are changes not yet written; returns True when c's output
-    must wait for the fsync (always mode), having queued c in _aof_held."""
+    must wait for the AOF write (+ fsync in always mode), having queued c in
+    _aof_held."""
     if aof_flushing:
         return False
     if c.aof_held:
@@ -60,7 +64,7 @@ cdef bint aof_before_flush(ClientBase c) noexcept:
     if srv.dirty == aof_dirty_seen and not aof_scheduled:
         return False
     aof_schedule()
-    if aof_mode == 2 and c.olen > 0 and not c.closed:
+    if c.olen > 0 and not c.closed:
         c.aof_held = True
         _aof_held.append(c)
         return True
@@ -84,12 +88,12 @@ def aof_set_hooks(call_soon, before_sleep):
     _aof_before_sleep = before_sleep
 
 def aof_set_mode(int mode):
-    """0: AOF off; 1: on (everysec/no: replies are never held); 2: on, always."""
+    """0: AOF off; 1: on (everysec/no); 2: on, always (the Python step fsyncs)."""
     global aof_mode, aof_dirty_seen
     if mode == 0 or aof_mode == 0:
         aof_dirty_seen = srv.dirty
     aof_mode = mode
-    if mode != 2 and _aof_held:
+    if mode == 0 and _aof_held:
         aof_flush_held()
 
 def aof_begin_step():
