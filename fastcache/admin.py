@@ -108,6 +108,9 @@ DEBUG_HELP = [
     "    Hex digest of the whole dataset (40 zeros when empty).",
     "DIGEST-VALUE <key> [<key> ...]",
     "    Hex digest of the value of each given key.",
+    "PROPAGATED",
+    "    Turn command propagation on and return (and clear) the propagated stream",
+    "    as a bulk string (fastcache only; what the AOF and replicas receive).",
     "PYALLOCS",
     "    Return the Python interpreter's allocated block count (fastcache only).",
     "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
@@ -178,6 +181,13 @@ def cmd_debug(c, argv):
         # show that the data path creates no Python object per command
         # (ARCHITECTURE.md §3).
         c.reply(sys.getallocatedblocks())
+    elif sub == b"propagated" and len(argv) == 2:
+        # fastcache's own: the propagation stream (propagate.pxi) for tests.
+        # The first call switches propagation on (and returns what was pending,
+        # usually nothing); it takes the bytes, so don't mix with a live AOF.
+        if not core.propagation_enabled():
+            core.set_propagation(True)
+        c.reply(core.take_propagated())
     elif sub == b"digest" and len(argv) == 2:
         c.reply(Simple(_hex_digest(core.debug_digest())))
     elif sub == b"digest-value":

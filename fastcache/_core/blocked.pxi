@@ -401,6 +401,7 @@ cdef void serve_client(ClientBase c) noexcept:
     """Re-run c's parked command (its bytes start at qpos).  Served: reply is in
     c's buffer and c is unblocked; otherwise it re-parked itself."""
     cdef int r
+    cdef long long dirty_before
     cdef fc_command *cmd = c.lastcmd
     c.bparked = False
     r = bl_parse_parked(c)
@@ -412,7 +413,14 @@ cdef void serve_client(ClientBase c) noexcept:
         return
     c.cur_cmd = cmd
     c.cmd_failed = False
+    # propagate.pxi: a served command is its own execution unit (Redis 7.0
+    # propagates each served pop alone, after the push that woke it)
+    dirty_before = srv.dirty
+    if FC_UNLIKELY(prop_on):
+        prop_unit_begin()
     cmd.proc(c)
+    if FC_UNLIKELY(prop_in_cmd):
+        prop_unit_end(c, dirty_before)
     reset_parse(c)
     if c.bparked:
         return
@@ -611,6 +619,11 @@ cdef void blocking_pop_generic(ClientBase c, int first, int nkeys, int timeout_i
         else:
             list_pop_range_reply(c, ql, tail, count)
         srv.dirty += before - <long long>ql.count
+        # propagate.pxi: BLPOP/BRPOP -> LPOP|RPOP key; BLMPOP -> with the number
+        # popped (served after blocking too: this code re-runs then)
+        if prop_on:
+            prop_rewrite_key_ll(c, b"RPOP" if tail else b"LPOP", j, before - <long long>ql.count,
+                                count != -1, c.argc)
         if ql.count == 0:
             db_delete(c.db, c.argv[j], c.argvlen[j])
         return
@@ -635,6 +648,7 @@ cdef void blmove_generic(ClientBase c, bint src_tail, bint dst_tail, int timeout
     """blmoveGenericCommand: LMOVE when the source has elements, else block on
     the source only (the destination's type is checked when served)."""
     cdef long long deadline
+    cdef long long dirty_before
     cdef fc_entry **slot
     if not arg_timeout(c, timeout_idx, &deadline):
         return
@@ -645,7 +659,29 @@ cdef void blmove_generic(ClientBase c, bint src_tail, bint dst_tail, int timeout
     if slot[0].type != OBJ_LIST:
         add_reply_error(c, E_WRONGTYPE)
         return
+    dirty_before = srv.dirty
     lmove_generic(c, src_tail, dst_tail)
+    # propagate.pxi: BLMOVE -> LMOVE src dst wherefrom whereto, BRPOPLPUSH ->
+    # RPOPLPUSH src dst.  Served at once only argv[0] is replaced (the words
+    # keep their spelling); served after blocking (btype still set) Redis
+    # rebuilds the argv from its shared lowercase "left"/"right".
+    if prop_on and srv.dirty != dirty_before:
+        prop_begin_override(c)
+        if timeout_idx == 3:
+            prop_op_begin(c.db.id, 3)
+            prop_op_arg(b"RPOPLPUSH", 9)
+        else:
+            prop_op_begin(c.db.id, 5)
+            prop_op_arg(b"LMOVE", 5)
+        prop_op_arg(c.argv[1], c.argvlen[1])
+        prop_op_arg(c.argv[2], c.argvlen[2])
+        if timeout_idx != 3 and c.btype != BLOCKED_NONE:
+            prop_op_arg_str(b"right" if src_tail else b"left")
+            prop_op_arg_str(b"right" if dst_tail else b"left")
+        elif timeout_idx != 3:
+            prop_op_arg(c.argv[3], c.argvlen[3])
+            prop_op_arg(c.argv[4], c.argvlen[4])
+        prop_op_end()
 
 cdef void cmd_blmove(ClientBase c) noexcept:
     cdef bint src_tail
@@ -663,6 +699,7 @@ cdef void blocking_zpop_generic(ClientBase c, int first, int nkeys, int timeout_
                                 long long count, bint nested) noexcept:
     """blockingGenericZpopCommand: BZPOPMIN/MAX reply [key, member, score];
     BZMPOP [key, [[member, score] ...]]."""
+    cdef long long dirty_before
     cdef long long deadline
     cdef fc_entry **slot
     cdef int j
@@ -675,7 +712,13 @@ cdef void blocking_zpop_generic(ClientBase c, int first, int nkeys, int timeout_
         if slot[0].type != OBJ_ZSET:
             add_reply_error(c, E_WRONGTYPE)
             return
+        dirty_before = srv.dirty
         zpop_generic(c, j, 1, popmax, True, count, nested, nested)
+        # propagate.pxi: BZPOPMIN/MAX -> ZPOPMIN|ZPOPMAX key; BZMPOP -> with the
+        # number popped
+        if prop_on and srv.dirty != dirty_before:
+            prop_rewrite_key_ll(c, b"ZPOPMAX" if popmax else b"ZPOPMIN", j, srv.dirty - dirty_before,
+                                nested, c.argc)
         return
     block_for_keys(c, BLOCKED_ZSET, first, nkeys, deadline)
 

@@ -107,6 +107,10 @@ cdef fc_entry **db_lookup_slot(fc_db *db, const char *key, size_t klen) noexcept
     if FC_UNLIKELY(e.flags & EF_HAS_EXPIRE) and expire_enabled_for_lookups:
         when = db_get_expire(db, e)
         if when >= 0 and when < srv.mstime:
+            # propagate.pxi: an expired key is propagated as DEL, before the
+            # command that found it (deleteExpiredKeyAndPropagate)
+            if FC_UNLIKELY(prop_on):
+                prop_expired_key(db, key, klen)
             db_delete(db, key, klen)
             srv.stat_expiredkeys += 1
             return NULL
@@ -258,6 +262,8 @@ cdef long long active_expire_cycle() noexcept nogil:
                         nxt = x.next
                         sampled += 1
                         if x.when < now:
+                            if prop_on:     # DEL before the key bytes are freed
+                                prop_expired_key(db, expnode_key(x), x.klen)
                             if db_delete(db, expnode_key(x), x.klen):
                                 expired += 1
                         x = nxt

@@ -215,6 +215,7 @@ cdef void execute_command(ClientBase c):
     cdef fc_command *sub
     cdef long long start, dur
     cdef size_t olen_before
+    cdef long long dirty_before
     c.lastcmd = cmd               # Redis sets c->lastcmd at lookup (CLIENT LIST cmd=)
     if cmd == NULL:
         reply_unknown_command(c)
@@ -254,12 +255,18 @@ cdef void execute_command(ClientBase c):
     olen_before = c.olen
     c.cmd_failed = False
     c.cur_cmd = cmd
+    # propagate.pxi: one execution unit per command (one branch when off)
+    dirty_before = srv.dirty
+    if FC_UNLIKELY(prop_on):
+        prop_unit_begin()
     start = fc_ustime()
     if cmd.proc != NULL:
         cmd.proc(c)
     else:
         call_python(c, cmd)
     dur = fc_ustime() - start
+    if FC_UNLIKELY(prop_in_cmd):
+        prop_unit_end(c, dirty_before)
     cmd.usec += dur
     # a command that blocked (blocked.pxi) is counted when it is served, times
     # out or is unblocked, as Redis's updateStatsOnUnblock does

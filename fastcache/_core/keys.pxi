@@ -154,6 +154,8 @@ cdef void cmd_randomkey(ClientBase c) noexcept:
             add_reply_null(c)
             return
         if entry_is_expired(c.db, e):
+            if prop_on:   # expired: propagated as DEL (propagate.pxi)
+                prop_expired_key(c.db, entry_key(e), e.klen)
             db_delete(c.db, entry_key(e), e.klen)
             srv.stat_expiredkeys += 1
             continue
@@ -312,12 +314,16 @@ cdef void cmd_scan(ClientBase c) noexcept:
                 if not filtered:
                     add_reply_bulk(c, entry_key(e), e.klen)
                     nout += 1
+                if prop_on:   # expired: propagated as DEL (propagate.pxi)
+                    prop_expired_key(c.db, entry_key(e), e.klen)
                 db_delete(c.db, entry_key(e), e.klen)
                 srv.stat_expiredkeys += 1
                 continue
             if filtered:
                 continue
         if expired:
+            if prop_on:   # expired: propagated as DEL (propagate.pxi)
+                prop_expired_key(c.db, entry_key(e), e.klen)
             db_delete(c.db, entry_key(e), e.klen)
             srv.stat_expiredkeys += 1
             continue
@@ -540,9 +546,15 @@ cdef void expire_generic(ClientBase c, long long basetime, int unit) noexcept:
     if when <= srv.mstime:
         # checkAlreadyExpired: a time in the past deletes the key now (propagated
         # as DEL by Redis) and still replies 1.
+        if prop_on:
+            prop_rewrite_del(c, 1)
         db_delete(c.db, c.argv[1], c.argvlen[1])
     else:
         db_set_expire(c.db, e, when)
+        # propagate.pxi: relative and second-based forms become PEXPIREAT key
+        # abs-ms, options kept as typed; PEXPIREAT itself goes verbatim
+        if prop_on and (basetime != 0 or unit == UNIT_SECONDS):
+            prop_rewrite_key_ll(c, b"PEXPIREAT", 1, when, True, 3)
     srv.dirty += 1
     add_reply_int(c, 1)
 

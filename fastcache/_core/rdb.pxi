@@ -1373,11 +1373,17 @@ cdef void cmd_restore(ClientBase c) noexcept:
         entry_free(e)
         if deleted:
             srv.dirty += 1
+            if prop_on:     # propagate.pxi: only the deletion happened: DEL key
+                prop_rewrite_del(c, 1)
         add_reply_ok(c)
         return
     db_add(c.db, e)
     if ttl:
         db_set_expire(c.db, e, ttl)
+        # propagate.pxi: a relative TTL goes out absolute: argv[2] = abs-ms, ABSTTL
+        # appended (restoreCommand)
+        if prop_on and not absttl:
+            prop_rewrite_arg_ll(c, 2, ttl, b"ABSTTL")
     object_set_lru_lfu(e, lfu_freq, lru_idle)
     srv.dirty += 1
     add_reply_ok(c)

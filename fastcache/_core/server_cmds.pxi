@@ -17,6 +17,9 @@ cdef void cmd_flushdb(ClientBase c) noexcept:
         return
     srv.dirty += <long long>dict_size(&c.db.keys)
     db_empty(c.db)
+    # propagate.pxi: propagated even when the db was empty (forceCommandPropagation)
+    if prop_on:
+        prop_force(c)
     add_reply_ok(c)
 
 cdef object _flushall_hook = None
@@ -29,6 +32,8 @@ cdef void cmd_flushall(ClientBase c) noexcept:
         srv.dirty += <long long>dict_size(&dbs[i].keys)
         db_empty(&dbs[i])
     srv.dirty += 1
+    if prop_on:     # propagate.pxi: always propagated, even if a save reset dirty
+        prop_force(c)
     # Redis 7.0's flushallCommand also kills a running RDB child and, when save
     # points are configured, saves the now empty dataset synchronously (keeping
     # the dirty count, so the FLUSHALL still propagates).

@@ -661,6 +661,15 @@ cdef void cmd_hincrbyfloat(ClientBase c) noexcept:
     k = fc_ld2string(out, MAX_LONG_DOUBLE_CHARS, value, FC_LD_STR_HUMAN)
     hash_set(e, c.argv[2], c.argvlen[2], out, k)
     srv.dirty += 1
+    # propagate.pxi: the result as HSET key field value (hincrbyfloatCommand)
+    if prop_on:
+        prop_begin_override(c)
+        prop_op_begin(c.db.id, 4)
+        prop_op_arg(b"HSET", 4)
+        prop_op_arg(c.argv[1], c.argvlen[1])
+        prop_op_arg(c.argv[2], c.argvlen[2])
+        prop_op_arg(out, k)
+        prop_op_end()
     # a plain bulk string in RESP3 too (addReplyBulkCBuffer), unlike INCRBYFLOAT's
     # helper which would send a RESP3 double
     add_reply_bulk(c, out, k)

@@ -664,6 +664,10 @@ cdef void cmd_lmpop(ClientBase c) noexcept:
         add_reply_bulk(c, c.argv[j], c.argvlen[j])
         list_pop_range_reply(c, ql, tail, count)
         srv.dirty += before - <long long>ql.count
+        # propagate.pxi: as LPOP|RPOP key <elements popped>
+        if prop_on:
+            prop_rewrite_key_ll(c, b"RPOP" if tail else b"LPOP", j, before - <long long>ql.count,
+                                True, c.argc)
         if ql.count == 0:
             db_delete(c.db, c.argv[j], c.argvlen[j])
         return

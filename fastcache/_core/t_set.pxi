@@ -625,10 +625,16 @@ cdef void spop_with_count(ClientBase c) noexcept:
     if <uint64_t>count >= size:
         # CASE 1: the whole set (in iteration order), then the key goes
         add_reply_setv(c, &v)
+        if prop_on:     # propagate.pxi: the whole set went: DEL key
+            prop_rewrite_del(c, 1)
         db_delete(c.db, c.argv[1], c.argvlen[1])
         srv.dirty += 1
         return
     add_reply_set_len(c, count)
+    # propagate.pxi: one SREM key member per popped member (wrapped in
+    # MULTI/EXEC as one unit, like Redis 7.0's alsoPropagate of each)
+    if prop_on:
+        prop_begin_override(c)
     remaining = size - <uint64_t>count
     if remaining * SPOP_MOVE_STRATEGY_MUL > <uint64_t>count:
         # CASE 2: few to pop: pick, reply and remove one at a time
@@ -636,6 +642,9 @@ cdef void spop_with_count(ClientBase c) noexcept:
             count -= 1
             setv_random(&v, &el)
             add_reply_elem(c, &el)
+            if prop_on:
+                s = elem_str(&el, buf, &n)
+                prop_add_key_member(c, b"SREM", 4, 1, s, n)
             setv_remove_elem(&v, &el)
         setv_store(e, &v)
     else:
@@ -654,6 +663,9 @@ cdef void spop_with_count(ClientBase c) noexcept:
         setiter_init(&it, &v)
         while setiter_next(&it, &el):
             add_reply_elem(c, &el)
+            if prop_on:
+                s = elem_str(&el, buf, &n)
+                prop_add_key_member(c, b"SREM", 4, 1, s, n)
         setv_free(&v)
         setv_store(e, &newset)     # same entry: the TTL stays (dbOverwrite)
     srv.dirty += 1
@@ -663,6 +675,9 @@ cdef void cmd_spop(ClientBase c) noexcept:
     cdef fc_entry *e
     cdef setv v
     cdef setelem el
+    cdef char buf[LONG_STR_SIZE]
+    cdef const char *s
+    cdef size_t n
     if c.argc == 3:
         spop_with_count(c)
         return
@@ -680,6 +695,10 @@ cdef void cmd_spop(ClientBase c) noexcept:
     v = setv_load(e)
     setv_random(&v, &el)
     add_reply_elem(c, &el)
+    if prop_on:     # propagate.pxi: SREM key member (even when it empties the set)
+        prop_begin_override(c)
+        s = elem_str(&el, buf, &n)
+        prop_add_key_member(c, b"SREM", 4, 1, s, n)
     setv_remove_elem(&v, &el)
     setv_store(e, &v)
     if setv_size(&v) == 0:

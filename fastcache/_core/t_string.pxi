@@ -176,6 +176,10 @@ cdef void set_generic(ClientBase c, int flags, int key, int val, int expire_idx,
     if expire_idx >= 0:
         slot = db_find_slot(c.db, c.argv[key], c.argvlen[key])
         db_set_expire(c.db, slot[0], ms)
+        # propagate.pxi: any TTL option (SETEX/PSETEX too) is propagated as
+        # SET key val PXAT abs-ms, NX/XX/GET dropped (Redis 7.0 setGenericCommand)
+        if prop_on:
+            prop_rewrite_set(c, key, c.argv[val], c.argvlen[val], b"PXAT", ms, True)
     if not (flags & OBJ_SET_GET):
         if ok_reply == NULL:
             add_reply_ok(c)
@@ -206,12 +210,16 @@ cdef void cmd_getset(ClientBase c) noexcept:
         return
     db_set_string(c.db, c.argv[1], c.argvlen[1], c.argv[2], c.argvlen[2], STR_TRY, False)
     srv.dirty += 1
+    if prop_on:     # propagated as SET key val (getsetCommand rewrites argv[0])
+        prop_rewrite_set(c, 1, c.argv[2], c.argvlen[2], NULL, 0, False)
 
 cdef void cmd_getdel(ClientBase c) noexcept:
     if get_generic(c) < 0:
         return
     if db_delete(c.db, c.argv[1], c.argvlen[1]):
         srv.dirty += 1
+        if prop_on:     # propagated as DEL key
+            prop_rewrite_del(c, 1)
 
 cdef void cmd_getex(ClientBase c) noexcept:
     """GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]."""
@@ -240,12 +248,18 @@ cdef void cmd_getex(ClientBase c) noexcept:
         # an absolute time already in the past deletes the key (checkAlreadyExpired)
         db_delete(c.db, c.argv[1], c.argvlen[1])
         srv.dirty += 1
+        if prop_on:     # propagated as DEL key
+            prop_rewrite_del(c, 1)
     elif expire_idx >= 0:
         db_set_expire(c.db, e, ms)
         srv.dirty += 1
+        if prop_on:     # propagated as PEXPIREAT key abs-ms
+            prop_rewrite_key_ll(c, b"PEXPIREAT", 1, ms, True, c.argc)
     elif flags & OBJ_PERSIST:
         if db_remove_expire(c.db, e):
             srv.dirty += 1
+            if prop_on:     # propagated as PERSIST key
+                prop_rewrite_key_ll(c, b"PERSIST", 1, 0, False, c.argc)
 
 cdef void cmd_mget(ClientBase c) noexcept:
     cdef int i
@@ -389,6 +403,10 @@ cdef void cmd_incrbyfloat(ClientBase c) noexcept:
     else:
         db_add(c.db, entry_new_string(c.argv[1], c.argvlen[1], buf, blen, STR_CREATE))
     srv.dirty += 1
+    # propagate.pxi: the result, not the increment (float formatting may differ
+    # between replicas): SET key value KEEPTTL
+    if prop_on:
+        prop_rewrite_set(c, 1, buf, blen, b"KEEPTTL", 0, False)
     add_reply_bulk(c, buf, blen)
 
 # ---- APPEND / SETRANGE / GETRANGE -------------------------------------------------

@@ -886,9 +886,11 @@ cdef void cmd_zremrangebylex(ClientBase c) noexcept:
 
 # ---- ZPOPMIN / ZPOPMAX / ZMPOP ---------------------------------------------------
 
-cdef void zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint emitkey,
-                       long long count, bint nested, bint nil_when_empty) noexcept:
-    """genericZpopCommand: pop from the first existing key among nkeys keys."""
+cdef int zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint emitkey,
+                      long long count, bint nested, bint nil_when_empty) noexcept:
+    """genericZpopCommand: pop from the first existing key among nkeys keys.
+    Returns the argv index of the key popped from (-1 if none; the number of
+    members popped is what srv.dirty grew by) -- for propagate.pxi."""
     cdef int idx = firstkey
     cdef int keyidx = -1
     cdef fc_entry **slot = NULL
@@ -908,7 +910,7 @@ cdef void zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint 
             continue
         if slot[0].type != OBJ_ZSET:
             add_reply_error(c, E_WRONGTYPE)
-            return
+            return -1
         keyidx = idx
         break
     if keyidx < 0:
@@ -916,10 +918,10 @@ cdef void zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint 
             add_reply_null_array(c)
         else:
             add_reply_raw(c, b"*0\r\n", 4)
-        return
+        return -1
     if count == 0:
         add_reply_raw(c, b"*0\r\n", 4)
-        return
+        return -1
     if count == -1:
         count = 1
     e = slot[0]
@@ -954,6 +956,7 @@ cdef void zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint 
         srv.dirty += 1
         rangelen -= 1
     zset_delete_if_empty(c, keyidx, e)
+    return keyidx
 
 cdef void zpop_minmax(ClientBase c, bint popmax) noexcept:
     cdef long long count = -1
@@ -974,6 +977,7 @@ cdef void cmd_zpopmax(ClientBase c) noexcept:
     zpop_minmax(c, True)
 
 cdef void cmd_zmpop(ClientBase c) noexcept:
+    cdef long long dirty_before
     cdef long long numkeys, count = -1
     cdef long long where_idx
     cdef bint popmax
@@ -1007,7 +1011,12 @@ cdef void cmd_zmpop(ClientBase c) noexcept:
         j += 1
     if count == -1:
         count = 1
-    zpop_generic(c, 2, <int>numkeys, popmax, True, count, True, True)
+    dirty_before = srv.dirty
+    j = zpop_generic(c, 2, <int>numkeys, popmax, True, count, True, True)
+    # propagate.pxi: as ZPOPMIN|ZPOPMAX key <members popped>
+    if prop_on and j >= 0:
+        prop_rewrite_key_ll(c, b"ZPOPMAX" if popmax else b"ZPOPMIN", j, srv.dirty - dirty_before,
+                            True, c.argc)
 
 # ---- ZRANDMEMBER -----------------------------------------------------------------
 
