@@ -80,6 +80,22 @@ def cmd_bgsave(c, argv):
         _reply_bare_err(c)
 
 
+def cmd_bgrewriteaof(c, argv):
+    """BGREWRITEAOF: fork a child that writes a new AOF base (see
+    fastcache/persistence/aof.py); scheduled while an RDB child runs."""
+    aof = c.server.aof
+    if aof.rewrite_in_progress():
+        c.reply(Error(b"ERR Background append only file rewriting already in progress"))
+    elif c.server.persistence.bgsave_in_progress():
+        aof.rewrite_scheduled = True
+        c.reply(Simple(b"Background append only file rewriting scheduled"))
+    elif aof.rewrite_background():
+        c.reply(Simple(b"Background append only file rewriting started"))
+    else:
+        c.reply(Error(b"ERR Can't execute an AOF background rewriting. Please check the server logs "
+                      b"for more information."))
+
+
 # ------------------------------------------------------------------ DEBUG
 
 E_DEBUG_NOT_ALLOWED = Error(
@@ -255,6 +271,7 @@ HANDLERS = {
     "shutdown": cmd_shutdown,
     "save": cmd_save,
     "bgsave": cmd_bgsave,
+    "bgrewriteaof": cmd_bgrewriteaof,
     "debug": cmd_debug,
     "lastsave": cmd_lastsave,
     "time": cmd_time,

@@ -537,6 +537,10 @@ def _sec_persistence(c, server):
             ("rdb_current_bgsave_time_sec", -1), ("rdb_saves", 0), ("rdb_last_cow_size", 0),
             ("rdb_last_load_keys_expired", 0), ("rdb_last_load_keys_loaded", 0),
         ]
+    aof = getattr(server, "aof", None)
+    if aof is not None:
+        # aof_* fields from the AOF orchestration (fastcache/persistence/aof.py)
+        return rdb + aof.info_fields()
     return rdb + [
         ("aof_enabled", 1 if _cfg(server, "appendonly", False) is True else 0),
         ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0), ("aof_last_rewrite_time_sec", -1),

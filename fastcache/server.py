@@ -40,6 +40,7 @@ class Server:
         self.run_id = os.urandom(20).hex()
         self.shutdown_requested = None
         self.persistence = None       # fastcache.persistence.Snapshotter, made in start()
+        self.aof = None               # fastcache.persistence.aof.Aof, made in start()
         self.implemented = set()
         self.slowlog = None
         self.stat_reset_time = time.time()
@@ -138,9 +139,19 @@ class Server:
         self.persistence.bind_config()
         core.set_flushall_hook(self.persistence.after_flushall)
         logger.info("Server initialized")
+        # AOF (fastcache/persistence/aof.py): with appendonly yes the AOF directory
+        # is the dataset and the RDB file is not read (Redis's loadDataFromDisk)
+        from fastcache.persistence.aof import Aof, AofLoadFailed
+        self.aof = Aof(self)
+        self.aof.bind_config()
         try:
-            self.persistence.load_at_startup()
-        except RdbLoadFailed:
+            self.aof.read_manifest()
+            if cfg.get("appendonly"):
+                self.aof.load_at_startup()
+            else:
+                self.persistence.load_at_startup()
+            self.aof.open_at_startup()
+        except (RdbLoadFailed, AofLoadFailed):
             raise SystemExit(1)
         try:
             socks = self._bind_sockets(cfg.get("bind"), cfg.get("port"))
@@ -259,6 +270,8 @@ class Server:
             core.cron(True, bool(self.config.get("activerehashing")))
             # reap a finished BGSAVE child; save points; BGSAVE SCHEDULE
             self.persistence.cron()
+            # AOF: write what the cron propagated, everysec fsync, rewrite child
+            self.aof.cron()
             self._cronloops += 1
             hz = max(1, self.config.get("hz"))
             if self._cronloops % hz == 0:
@@ -293,6 +306,8 @@ class Server:
         """SHUTDOWN / SIGTERM: final snapshot (see Snapshotter.prepare_shutdown), then
         stop.  False (server keeps running) when the save failed without FORCE."""
         logger.warning("User requested shutdown...")
+        if self.aof is not None:
+            self.aof.prepare_shutdown()
         if self.persistence is not None and not self.persistence.prepare_shutdown(save, nosave, force):
             logger.warning("Errors trying to shut down the server. Check the logs for more information.")
             return False

@@ -83,6 +83,9 @@ cdef class ClientBase:
     cdef int bheap_idx
     cdef void *bwaiters
     cdef int bnwaiters
+    # aof (aof.pxi): the client's replies wait for the AOF fsync (appendfsync
+    # always) and it sits in the held list until the before-sleep step
+    cdef bint aof_held
 
     def __cinit__(self):
         global next_client_id
@@ -223,6 +226,8 @@ cdef class ClientBase:
         """Close the connection after writing what is queued."""
         if self.closed:
             return
+        if FC_UNLIKELY(aof_mode != 0):
+            aof_sync_now()      # held replies go out after the fsync, not never
         flush_output(self)
         self.closed = True
         if self.transport is not None:
@@ -365,6 +370,10 @@ cdef void flush_output(ClientBase c):
     cdef ssize_t n
     cdef size_t off = 0
     cdef OutChunk chunk
+    # aof.pxi: schedule the AOF write for this iteration; under appendfsync
+    # always, hold the replies until it is fsynced (group commit)
+    if FC_UNLIKELY(aof_mode != 0) and aof_before_flush(c):
+        return
     if c.olen == 0 or c.closed:
         return
     srv.stat_net_output_bytes += c.olen

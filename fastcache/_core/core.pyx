@@ -36,4 +36,6 @@ include "rdb.pxi"
 include "conn.pxi"
 include "server_cmds.pxi"
 include "cmdtable.pxi"
+# aof.pxi: group commit of replies (appendfsync always) and AOF replay
+include "aof.pxi"
 include "api.pxi"

@@ -1,0 +1,336 @@
+"""The append-only file end to end: Redis 7.0's multi-part layout, round trips of AOF
+directories with the reference redis-server in both directions (DEBUG DIGEST
+equal), restarts, kill -9 under `appendfsync always` with no acknowledged write
+lost, torn tails with aof-load-truncated yes/no, BGREWRITEAOF while writing, and
+CONFIG SET appendonly at runtime.
+
+Each test starts private servers on private directories.
+"""
+import os
+import threading
+import time
+
+import pytest
+
+from support.resp import RawClient, parse
+from support.servers import ServerHandle, ServerStartError, fastcache_cmd, reference_cmd
+
+DEBUG = ["--enable-debug-command", "yes"]
+AOF = ["--appendonly", "yes"]
+# kill -9 runs (acceptance: 20; about 1 s each)
+CRASH_RUNS = int(os.environ.get("AOF_CRASH_RUNS", "20"))
+
+
+@pytest.fixture
+def launch():
+    """launch(kind, args, dir=None, expect_fail=False) -> ServerHandle."""
+    handles = []
+
+    def start(kind="fc", args=(), dir=None, expect_fail=False):
+        h = ServerHandle(fastcache_cmd() if kind == "fc" else reference_cmd(), list(args),
+                         name="fastcache" if kind == "fc" else "reference")
+        if dir is not None:
+            h.dir = dir
+        handles.append(h)
+        if expect_fail:
+            with pytest.raises(ServerStartError):
+                h.start()
+            return h
+        return h.start()
+
+    yield start
+    for h in handles:
+        h.stop()
+    for h in handles:
+        if h.dir and os.path.isdir(h.dir) and not any(o.dir == h.dir and o.is_running() for o in handles):
+            import shutil
+            shutil.rmtree(h.dir, ignore_errors=True)
+
+
+def _c(h):
+    return RawClient(h.host, h.port, timeout=20)
+
+
+def _call(h, *args):
+    return parse(_c(h).call(*args))
+
+
+def _info(h, section="persistence"):
+    raw = _call(h, "INFO", section)
+    return dict(ln.split(":", 1) for ln in raw.decode().splitlines() if ":" in ln)
+
+
+def _wait_rewrite(h, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        i = _info(h)
+        if i["aof_rewrite_in_progress"] == "0" and i.get("aof_rewrite_scheduled") == "0":
+            return i
+        time.sleep(0.05)
+    raise AssertionError("rewrite still running")
+
+
+def _aofdir(h):
+    return os.path.join(h.dir, "appendonlydir")
+
+
+def _manifest(h):
+    with open(os.path.join(_aofdir(h), "appendonly.aof.manifest")) as f:
+        return f.read()
+
+
+def _kill9(h):
+    h._kill()
+
+
+def _fill(h):
+    """Every type, both encodings where cheap, TTLs, several dbs, a transaction."""
+    c = _c(h)
+    for cmd in (
+        ("SET", "s", "hello"), ("SET", "i", "12345"), ("SET", "big", "x" * 100),
+        ("SET", "bin\x00key", "v\x00"), ("SET", "", "empty-key"),
+        ("RPUSH", "l", "a", "b", "c"), ("LPUSH", "l", "z"), ("LPOP", "l"),
+        ("HSET", "h", "f1", "v1", "f2", "v2"), ("HDEL", "h", "f2"),
+        ("SADD", "si", "1", "2", "3"), ("SADD", "ss", "x", "y"), ("SREM", "ss", "y"),
+        ("ZADD", "z", "1", "a", "2.5", "b"), ("ZINCRBY", "z", "3", "a"),
+        ("SET", "ttl", "v", "EX", "1000"), ("PEXPIRE", "l", "500000"),
+        ("INCRBY", "i", "5"), ("APPEND", "s", " world"), ("DEL", "big"),
+        ("SELECT", "5"), ("SET", "in5", "five"), ("HSET", "h5", "a", "1"),
+        ("SELECT", "0"),
+    ):
+        reply = c.call(*cmd)
+        assert not reply.startswith(b"-"), (cmd, reply)
+    # a bigger hash and zset (hashtable / skiplist encodings)
+    c.call("HSET", "hbig", *[x for i in range(300) for x in ("f%d" % i, "v%d" % i)])
+    c.call("ZADD", "zbig", *[x for i in range(200) for x in (str(i), "m%d" % i)])
+    c.call("RPUSH", "lbig", *["e%d" % i for i in range(1000)])
+
+
+def _digest(h):
+    return _call(h, "DEBUG", "DIGEST")
+
+
+# ------------------------------------------------------------------ layout
+
+def test_appendonly_yes_creates_redis_7_layout(launch):
+    h = launch("fc", AOF + DEBUG)
+    assert sorted(os.listdir(_aofdir(h))) == ["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof",
+                                              "appendonly.aof.manifest"]
+    assert _manifest(h) == ("file appendonly.aof.1.base.rdb seq 1 type b\n"
+                            "file appendonly.aof.1.incr.aof seq 1 type i\n")
+    _call(h, "SET", "a", "1")
+    with open(os.path.join(_aofdir(h), "appendonly.aof.1.incr.aof"), "rb") as f:
+        assert f.read() == (b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"
+                            b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n")
+    info = _info(h)
+    assert info["aof_enabled"] == "1"
+    assert info["aof_current_size"] == "50"      # as the reference reports for the same write
+
+
+def test_info_persistence_aof_fields_match_reference(launch):
+    hf = launch("fc", AOF)
+    hr = launch("ref", AOF)
+    kf = [ln.split(":")[0] for ln in _call(hf, "INFO", "persistence").decode().splitlines()]
+    kr = [ln.split(":")[0] for ln in _call(hr, "INFO", "persistence").decode().splitlines()]
+    assert kf == kr
+
+
+def test_bgrewriteaof_replies_like_reference(launch):
+    for kind in ("fc", "ref"):
+        h = launch(kind, AOF + ["--rdb-key-save-delay", "100000"])
+        c = _c(h)
+        c.call("SET", "k", "v")
+        assert c.call("BGREWRITEAOF") == b"+Background append only file rewriting started\r\n"
+        assert c.call("BGREWRITEAOF") == b"-ERR Background append only file rewriting already in progress\r\n"
+
+
+# ------------------------------------------------------------------ round trips
+
+def test_reference_aof_directory_loads_in_fastcache(launch):
+    r = launch("ref", AOF + DEBUG)
+    _fill(r)
+    c = _c(r)
+    assert c.call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(r)
+    # after the rewrite: an incr file on top of the RDB base, with a transaction
+    c.call("MULTI")
+    c.call("SET", "tx1", "a")
+    c.call("INCR", "tx2")
+    c.call("EXEC")
+    c.call("SET", "after", "rewrite")
+    c.call("SELECT", "3")
+    c.call("SADD", "s3", "q")
+    want = _digest(r)
+    d = r.dir
+    r.stop()
+    f = launch("fc", AOF + DEBUG, dir=d)
+    assert _digest(f) == want
+    assert _call(f, "GET", "tx1") == b"a"
+
+
+def test_fastcache_aof_directory_loads_in_reference(launch):
+    f = launch("fc", AOF + DEBUG)
+    _fill(f)
+    c = _c(f)
+    assert c.call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(f)
+    c.call("SET", "after", "rewrite")
+    c.call("SELECT", "7")
+    c.call("RPUSH", "l7", "1", "2")
+    c.call("EXPIRE", "l7", "1000")
+    c.call("SELECT", "0")
+    c.call("SPOP", "si")
+    want = _digest(f)
+    d = f.dir
+    f.stop()
+    r = launch("ref", AOF + DEBUG, dir=d)
+    assert _digest(r) == want
+
+
+def test_restart_keeps_data_everysec_and_preamble_off(launch):
+    for extra in (["--appendfsync", "everysec"], ["--aof-use-rdb-preamble", "no"]):
+        f = launch("fc", AOF + DEBUG + extra)
+        _fill(f)
+        want = _digest(f)
+        f.stop()
+        g = launch("fc", AOF + DEBUG + extra, dir=f.dir)
+        assert _digest(g) == want
+        g.stop()
+
+
+# ------------------------------------------------------------------ crash
+
+def _crash_run(launch, d=None):
+    """Write from 4 clients under appendfsync always, kill -9, restart: every
+    acknowledged write must be there."""
+    h = launch("fc", AOF + ["--appendfsync", "always"], dir=d)
+    acked = [[] for _ in range(4)]
+    stop = threading.Event()
+
+    def writer(n):
+        c = _c(h)
+        i = 0
+        try:
+            while not stop.is_set() and i < 20000:
+                key = "w%d:%d" % (n, i)
+                if c.call("SET", key, str(i)) == b"+OK\r\n":
+                    acked[n].append(key)
+                i += 1
+        except Exception:
+            pass            # the server died under us
+
+    ts = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in ts:
+        t.start()
+    time.sleep(0.4)
+    _kill9(h)
+    stop.set()
+    for t in ts:
+        t.join(10)
+    h.start()
+    c = _c(h)
+    total = 0
+    for n in range(4):
+        for key in acked[n]:
+            assert c.call("EXISTS", key) == b":1\r\n", "acknowledged write lost: %s" % key
+        total += len(acked[n])
+    return h, total
+
+
+def test_kill9_under_appendfsync_always_loses_no_acknowledged_write(launch):
+    totals = []
+    for _ in range(CRASH_RUNS):
+        h, total = _crash_run(launch)
+        totals.append(total)
+        h.stop()
+    assert all(t > 0 for t in totals), totals
+
+
+# ------------------------------------------------------------------ torn tail
+
+def _torn_dir(launch):
+    f = launch("fc", AOF + DEBUG)
+    _call(f, "SET", "a", "1")
+    _call(f, "SET", "b", "2")
+    f.stop()
+    incr = os.path.join(_aofdir(f), "appendonly.aof.1.incr.aof")
+    with open(incr, "ab") as fp:
+        fp.write(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$5\r\nhal")     # torn mid-argument
+    return f.dir, incr
+
+
+def test_torn_tail_is_cut_with_aof_load_truncated_yes(launch):
+    d, incr = _torn_dir(launch)
+    size = os.path.getsize(incr)
+    g = launch("fc", AOF + DEBUG + ["--aof-load-truncated", "yes"], dir=d)
+    assert _call(g, "GET", "b") == b"2"
+    assert _call(g, "EXISTS", "c") == 0       # the torn SET is dropped
+    assert "loaded anyway because aof-load-truncated is enabled" in g.log_text()
+    assert os.path.getsize(incr) < size - 20
+    # the file is appendable again and loads in the reference too
+    _call(g, "SET", "c", "3")
+    want = _digest(g)
+    g.stop()
+    r = launch("ref", AOF + DEBUG, dir=d)
+    assert _digest(r) == want
+
+
+def test_torn_tail_refuses_to_start_with_aof_load_truncated_no(launch):
+    d, incr = _torn_dir(launch)
+    g = launch("fc", AOF + ["--aof-load-truncated", "no"], dir=d, expect_fail=True)
+    assert "Unrecoverable error reading the append only file" in g.log_text()
+
+
+def test_bad_format_and_unknown_command_refuse_to_start(launch):
+    d, incr = _torn_dir(launch)
+    with open(incr, "wb") as fp:
+        fp.write(b"*1\r\n$7\r\nNOSUCHC\r\n")
+    g = launch("fc", AOF, dir=d, expect_fail=True)
+    assert "Unknown command 'NOSUCHC' reading the append only file" in g.log_text()
+    with open(incr, "wb") as fp:
+        fp.write(b"garbage\r\n")
+    g = launch("fc", AOF, dir=d, expect_fail=True)
+    assert "Bad file format reading the append only file" in g.log_text()
+
+
+# ------------------------------------------------------------------ rewrite while writing
+
+def test_bgrewriteaof_while_writing_keeps_everything(launch):
+    h = launch("fc", AOF + DEBUG + ["--rdb-key-save-delay", "200"])
+    c = _c(h)
+    for i in range(0, 2000, 100):
+        c.call("MSET", *[x for j in range(i, i + 100) for x in ("pre%d" % j, str(j))])
+    assert c.call("BGREWRITEAOF").startswith(b"+Background append only file rewriting started")
+    n = 0
+    while _info(h)["aof_rewrite_in_progress"] == "1" or n < 200:
+        c.call("SET", "during%d" % n, str(n))
+        c.call("INCR", "counter")
+        n += 1
+    info = _wait_rewrite(h)
+    assert info["aof_last_bgrewrite_status"] == "ok" and info["aof_rewrites"] == "1"
+    assert _manifest(h) == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
+                            "file appendonly.aof.2.incr.aof seq 2 type i\n")
+    assert sorted(os.listdir(_aofdir(h))) == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof",
+                                              "appendonly.aof.manifest"]
+    want = _digest(h)
+    _kill9(h)
+    h.start()
+    assert _digest(h) == want
+    assert _call(h, "GET", "counter") == str(n).encode()
+
+
+def test_config_set_appendonly_at_runtime(launch):
+    h = launch("fc", DEBUG)
+    _fill(h)
+    assert _call(h, "CONFIG", "SET", "appendonly", "yes") == "OK"
+    _call(h, "SET", "later", "1")
+    _wait_rewrite(h)
+    assert _info(h)["aof_enabled"] == "1"
+    _call(h, "SET", "later2", "2")
+    want = _digest(h)
+    _kill9(h)
+    h.extra_args += AOF
+    h.start()
+    assert _digest(h) == want
+    assert _call(h, "CONFIG", "SET", "appendonly", "no") == "OK"
+    assert _info(h)["aof_enabled"] == "0"
