@@ -65,15 +65,23 @@ def cmd_save(c, argv):
 
 
 def cmd_bgsave(c, argv):
-    """BGSAVE [SCHEDULE]: fork a child that writes the snapshot.  SCHEDULE only
-    matters while another kind of child (AOF rewrite) runs, which can't happen
-    yet: with an RDB child running it is the same error as plain BGSAVE."""
-    if len(argv) > 1 and not (len(argv) == 2 and argv[1].lower() == b"schedule"):
+    """BGSAVE [SCHEDULE]: fork a child that writes the snapshot (Redis 7.0's
+    bgsaveCommand: with an AOF rewrite child running, SCHEDULE defers it to the
+    cron, plain BGSAVE is refused)."""
+    schedule = len(argv) == 2 and argv[1].lower() == b"schedule"
+    if len(argv) > 1 and not schedule:
         c.reply(Error(b"ERR syntax error"))
         return
     snap = c.server.persistence
     if snap.bgsave_in_progress():
         c.reply(E_BGSAVE_IN_PROGRESS)
+    elif c.server.has_active_child():
+        if schedule:
+            snap.bgsave_scheduled = True
+            c.reply(Simple(b"Background saving scheduled"))
+        else:
+            c.reply(Error(b"ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                          b"Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."))
     elif snap.bgsave():
         c.reply(Simple(b"Background saving started"))
     else:

@@ -345,6 +345,12 @@ class Server:
         from fastcache import introspection
         introspection.slowlog_add(self, c, argv, usec)
 
+    def has_active_child(self):
+        """Redis's hasActiveChildProcess: an RDB save or AOF rewrite child runs
+        (dict resizing stays off while any does, for copy-on-write)."""
+        return ((self.persistence is not None and self.persistence.child_pid is not None)
+                or (self.aof is not None and self.aof.child_pid is not None))
+
     def reset_stats(self):
         core.reset_stats()
         if self.slowlog is not None:

@@ -432,7 +432,7 @@ class Aof:
 
     def rewrite_background(self):
         """rewriteAppendOnlyFileBackground.  True when the child started."""
-        if self.child_pid is not None:
+        if self.server.has_active_child():
             return False
         os.makedirs(self.dirname(), exist_ok=True)
         self.rewrite_scheduled = False
@@ -524,7 +524,7 @@ class Aof:
         self.child_pid = None
         self.rewrite_time_last = int(time.time() - self.child_start)
         self.child_start = -1
-        core.set_option("resize-allowed", True)
+        core.set_option("resize-allowed", not self.server.has_active_child())
         tmp = "temp-rewriteaof-bg-%d.aof" % pid
         if ok:
             logger.info("Background AOF rewrite terminated with success")
@@ -588,7 +588,7 @@ class Aof:
             pass
         self.child_pid = None
         self.child_start = -1
-        core.set_option("resize-allowed", True)
+        core.set_option("resize-allowed", not self.server.has_active_child())
 
     # ---- loading -----------------------------------------------------------------------
     def read_manifest(self):

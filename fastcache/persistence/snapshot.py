@@ -178,7 +178,7 @@ class Snapshotter:
     def bgsave(self):
         """Fork a child that writes the snapshot (Redis's rdbSaveBackground).
         False when a child already runs or fork() fails."""
-        if self.child_pid is not None:
+        if self.server.has_active_child():
             return False
         self.dirty_before_bgsave = core.stats()["dirty"]
         self.lastbgsave_try = int(time.time())
@@ -320,7 +320,7 @@ class Snapshotter:
         self.save_time_last = int(time.time()) - self.save_time_start
         self.save_time_start = -1
         self.child_pid = None
-        core.set_option("resize-allowed", True)
+        core.set_option("resize-allowed", not self.server.has_active_child())
         self.update_misconf()
 
     def kill_child(self):
@@ -339,7 +339,7 @@ class Snapshotter:
             self.child_pipe = None
         self.child_pid = None
         self.save_time_start = -1
-        core.set_option("resize-allowed", True)
+        core.set_option("resize-allowed", not self.server.has_active_child())
 
     def _remove_temp_file(self, pid):
         """A killed child may leave its temp file (the codec writes temp-<pid>.rdb
@@ -357,6 +357,8 @@ class Snapshotter:
         if self.child_pid is not None:
             self.check_child()
             return
+        if self.server.has_active_child():
+            return          # an AOF rewrite child: Redis starts no BGSAVE meanwhile
         now = int(time.time())
         retry_ok = self.lastbgsave_ok or now - self.lastbgsave_try > BGSAVE_RETRY_DELAY
         params = self.save_params()

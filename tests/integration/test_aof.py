@@ -334,3 +334,29 @@ def test_config_set_appendonly_at_runtime(launch):
     assert _digest(h) == want
     assert _call(h, "CONFIG", "SET", "appendonly", "no") == "OK"
     assert _info(h)["aof_enabled"] == "0"
+
+
+def test_bgsave_during_aof_rewrite_is_refused_or_scheduled_like_redis(server_factory):
+    """One child at a time (Redis's hasActiveChildProcess): BGSAVE while an AOF
+    rewrite runs is refused with Redis's text, BGSAVE SCHEDULE runs it afterwards."""
+    import time as _t
+    from support.resp import RawClient as _RC
+    replies = {}
+    for kind in ("ref", "fc"):
+        h = server_factory(kind, args=["--appendonly", "yes", "--rdb-key-save-delay", "2000",
+                                       "--enable-debug-command", "yes"])
+        c = _RC(h.host, h.port, timeout=30)
+        for i in range(500):
+            c.call("SET", "k%d" % i, "v")
+        got = [c.call("BGREWRITEAOF"), c.call("BGSAVE"), c.call("BGSAVE", "SCHEDULE")]
+        deadline = _t.monotonic() + 20
+        while _t.monotonic() < deadline:
+            info = c.call("INFO", "persistence")
+            if b"aof_rewrite_in_progress:0" in info and b"rdb_bgsave_in_progress:0" in info \
+                    and b"rdb_last_bgsave_status:ok" in info and b"rdb_saves:1" in info:
+                break
+            _t.sleep(0.1)
+        else:
+            raise AssertionError("scheduled BGSAVE did not run on %s: %r" % (kind, info))
+        replies[kind] = got
+    assert replies["fc"] == replies["ref"]
