@@ -399,10 +399,15 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="LIST", help="per-command workloads, comma separated (e.g. set,get); "
                    "'none' for none")
     p.add_argument("--sections", default="commands,mixed,scaling,memory",
-                   help="sections to run (default: %(default)s)")
+                   help="sections to run (default: %(default)s; also: persistence, "
+                   "which starts its own servers and takes minutes)")
     p.add_argument("--rounds", type=int, help="rounds per workload (>= 3 recommended)")
     p.add_argument("--memory-keys", type=int, help="keys for the memory workload "
                    "(small strings; other shapes use a tenth)")
+    p.add_argument("--persist-keys", type=int, help="keys (key:<n>, 32-byte values) for the "
+                   "persistence section's SAVE / load / BGSAVE (default 1M, quick 100k)")
+    p.add_argument("--persist-dir", help="where the persistence section's servers get their "
+                   "temporary --dir (default: the system temp dir); fsync cost depends on it")
     p.add_argument("--fastcache-cmd", default=default_fastcache_cmd(),
                    help="command that starts fastcache, before --port ... (default: %(default)s)")
     p.add_argument("--redis-cmd", default="redis-server",
@@ -508,6 +513,13 @@ def main(argv=None) -> int:
         ext_live = [s for s in externals if not s.error]
         result["sections"]["memory"] = section_memory(
             lambda: [s for s in make_local()], ext_live, prof, args, args.baseline)
+    if "persistence" in sections:
+        say("persistence (fresh servers with AOF / RDB settings):")
+        if externals:
+            say("  --target servers are not measured here: the section restarts its servers")
+        from .persist import section_persistence
+        result["sections"].update(section_persistence(args, have, srv_core, prof, run_rounds,
+                                                      finish))
     result["elapsed_s"] = round(time.monotonic() - started, 1)
 
     say("")

@@ -69,7 +69,8 @@ def _finish(server: Server, cpu0, cpu1, requests: int, row: dict | None, wall: f
     res = {"requests": requests, "wall_s": round(wall, 4)}
     if row:
         res.update(rps=row.get("rps"), p50_ms=row.get("p50_latency_ms"),
-                   p99_ms=row.get("p99_latency_ms"), avg_ms=row.get("avg_latency_ms"))
+                   p99_ms=row.get("p99_latency_ms"), avg_ms=row.get("avg_latency_ms"),
+                   max_ms=row.get("max_latency_ms"))
     if cpu0 is not None and cpu1 is not None:
         res["cpu_us"] = (cpu1 - cpu0) / requests * 1e6
         res["server_cpu_s"] = round(cpu1 - cpu0, 3)

@@ -18,7 +18,10 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 SECTIONS = (("commands", "Per-command workloads (50 clients, 64-byte values)"),
             ("mixed", "Mixed 1:10 SET:GET over 1M keys, and 1,000 connections"),
             ("scaling", "Sorted-set scaling (cost per operation as the set grows)"),
-            ("memory", "Memory growth per key (RSS and used_memory)"))
+            ("memory", "Memory growth per key (RSS and used_memory)"),
+            ("persist_aof", "AOF throughput (SET -P 1, 50 clients, appendfsync always / everysec)"),
+            ("persist_rdb", "SAVE and load time (key:<n>, 32-byte values; load as the server logs it)"),
+            ("persist_bgsave", "p99 of SET:GET 1:10 alone and while a BGSAVE runs"))
 
 
 def render(result: dict, json_name: str) -> str:

@@ -28,12 +28,26 @@ COLUMNS = {
                ("rss_per_key", "RSS B/key", "bytes", False)],
 }
 COLUMNS["mixed"] = COLUMNS["commands"]
+COLUMNS["persist_aof"] = COLUMNS["commands"]
+COLUMNS["persist_rdb"] = [("save_s", "SAVE s [min-max]", "s", True),
+                          ("load_s", "load s (server log) [min-max]", "s", True),
+                          ("start_s", "restart to PONG s", "s", False)]
+COLUMNS["persist_bgsave"] = [("p99_ms", "p99 ms alone [min-max]", "ms", True),
+                             ("p99_bgsave_ms", "p99 ms during BGSAVE [min-max]", "ms", True),
+                             ("max_ms", "max ms alone", "ms", False),
+                             ("max_bgsave_ms", "max ms during", "ms", False),
+                             ("bgsave_s", "BGSAVE s", "s", False)]
 TITLES = {
     "commands": "per-command workloads (50 clients, 64-byte values, -P 1 and -P 16)",
     "mixed": "mixed 1:10 SET:GET and many connections",
     "scaling": "sorted-set scaling: per-op cost of a pipelined batch at each size",
     "memory": "memory growth per key (fresh server per shape)",
+    "persist_aof": "AOF: SET -P 1, 50 clients, 64-byte values, appendonly yes (fresh servers)",
+    "persist_rdb": "RDB: SAVE (client wall) and load (server's 'DB loaded from disk' line)",
+    "persist_bgsave": "BGSAVE impact: SET:GET 1:10 p99 alone and with a BGSAVE running",
 }
+SECTION_ORDER = ("commands", "mixed", "scaling", "memory", "persist_aof", "persist_rdb",
+                 "persist_bgsave")
 
 
 def _cell(summary: dict, metric: str, kind: str, rng: bool) -> str:
@@ -108,7 +122,7 @@ def render(result: dict) -> str:
            f"{m['cores']} cores, {m.get('cpu_model') or '?'}; {m['tools'].get('redis-server')})",
            f"x = server / {base} (medians). req/s: higher is better; latency, CPU, "
            f"us/op and bytes: lower is better."]
-    for key in ("commands", "mixed", "scaling", "memory"):
+    for key in SECTION_ORDER:
         if result["sections"].get(key):
             out += ["", f"== {TITLES[key]}", render_section(key, result["sections"][key], base)]
     return "\n".join(out)
