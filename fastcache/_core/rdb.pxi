@@ -1552,12 +1552,67 @@ def rdb_load_bytes(bytes data, object progress=None):
     """rdb_load over an in-memory RDB image (replication full sync, tests)."""
     return rdb_load_buffer(<const unsigned char *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), progress)
 
+cdef bint rdb_skip_string(rdb_in *r) noexcept nogil:
+    cdef rstr x
+    rstr_init(&x)
+    if not rdb_load_string(r, &x):
+        return False
+    rstr_free(&x)
+    return True
+
+cdef inline bint rin_skip(rdb_in *r, size_t n) noexcept nogil:
+    if not rin_need(r, n):
+        return False
+    r.pos += n
+    return True
+
+cdef bint rdb_skip_stream(rdb_in *r, int t) noexcept nogil:
+    """Read past a stream value (types 15, 19 and 21) without building it, so a
+    file with streams loads everything else (streams aren't supported yet).
+    Layout as rdbLoadObject reads it: the listpacks (master ID key + blob), the
+    length and last ID, (v2+) first ID, max deleted ID and entries added, then
+    the consumer groups with their PELs and consumers."""
+    cdef uint64_t n, i, groups, g, pel, consumers, j
+    n = rdb_load_plain_len(r)
+    for i in range(n):
+        if r.err != NULL or not rdb_skip_string(r) or not rdb_skip_string(r):
+            return False
+    rdb_load_plain_len(r)          # length
+    rdb_load_plain_len(r)          # last id ms
+    rdb_load_plain_len(r)          # last id seq
+    if t >= RDB_TYPE_STREAM_LISTPACKS_2:
+        for i in range(5):         # first id (2), max deleted id (2), entries added
+            rdb_load_plain_len(r)
+    groups = rdb_load_plain_len(r)
+    for g in range(groups):
+        if r.err != NULL or not rdb_skip_string(r):
+            return False
+        rdb_load_plain_len(r)      # last id ms
+        rdb_load_plain_len(r)      # last id seq
+        if t >= RDB_TYPE_STREAM_LISTPACKS_2:
+            rdb_load_plain_len(r)  # entries read
+        pel = rdb_load_plain_len(r)
+        for j in range(pel):       # raw 128-bit id, ms delivery time, delivery count
+            if not rin_skip(r, 16 + 8):
+                return False
+            rdb_load_plain_len(r)
+        consumers = rdb_load_plain_len(r)
+        for j in range(consumers):
+            if r.err != NULL or not rdb_skip_string(r):
+                return False
+            if not rin_skip(r, 8 if t < RDB_TYPE_STREAM_LISTPACKS_3 else 16):   # seen (and active) time
+                return False
+            pel = rdb_load_plain_len(r)
+            if r.err != NULL or not rin_skip(r, 16 * pel if pel < r.len else r.len + 1):
+                return False
+    return r.err == NULL
+
 cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress):
     cdef rdb_in r
     cdef int ver = 0, i, t, b
     cdef long long expire = -1, lru_idle = -1, lfu_freq = -1
     cdef long long now
-    cdef long long keys = 0, skipped = 0
+    cdef long long keys = 0, skipped = 0, streams_skipped = 0
     cdef fc_db *db
     cdef rstr k, v
     cdef fc_entry *e
@@ -1645,8 +1700,20 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
             empty_all_dbs()
             raise RdbError("The RDB file contains a module value type (%d): modules are not supported" % t)
         if t in (RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2, RDB_TYPE_STREAM_LISTPACKS_3):
-            empty_all_dbs()
-            raise RdbError("The RDB file contains a stream (type %d): streams are not supported yet" % t)
+            # not supported yet: skipped with a log line, the rest of the file loads
+            if not rdb_load_string(&r, &k):
+                break
+            if not rdb_skip_stream(&r, t):
+                rstr_free(&k)
+                break
+            streams_skipped += 1
+            if _log_exception is not None:
+                _log_exception("Skipping stream key '%s' (db %d): streams are not supported yet"
+                               % (PyBytes_FromStringAndSize(k.s, min(k.n, 128)).decode("latin-1"), db.id),
+                               True)
+            rstr_free(&k)
+            expire = lru_idle = lfu_freq = -1
+            continue
         if not rdb_load_string(&r, &k):
             break
         e = rdb_load_value(&r, t, k.s, k.n)
@@ -1690,7 +1757,8 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
                 empty_all_dbs()
                 raise RdbError("Wrong RDB checksum expected: (%016x) got: (%016x). Aborting now."
                                % (stored, crc))
-    return {"keys": keys, "expired_skipped": skipped, "rdb_version": ver, "aux": aux}
+    return {"keys": keys, "expired_skipped": skipped, "rdb_version": ver, "aux": aux,
+            "streams_skipped": streams_skipped}
 
 # ---- DEBUG DIGEST (Redis's debug.c algorithm) --------------------------------------------
 
