@@ -1690,7 +1690,16 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
         if t == RDB_OPCODE_MODULE_AUX:
             empty_all_dbs()
             raise RdbError("The RDB file contains AUX module data I can't load: no modules are supported")
-        if t == RDB_OPCODE_FUNCTION2 or t == RDB_OPCODE_FUNCTION:
+        if t == RDB_OPCODE_FUNCTION2:
+            # a function library (its code as one string): functions aren't
+            # supported yet, so it is skipped with a log line
+            if not rdb_skip_string(&r):
+                break
+            if _log_exception is not None:
+                _log_exception("Skipping a function library in the RDB file: functions are not supported yet",
+                               True)
+            continue
+        if t == RDB_OPCODE_FUNCTION:
             empty_all_dbs()
             raise RdbError("The RDB file contains functions (opcode %d), which are not supported" % t)
         if not rdb_is_object_type(t):

@@ -592,3 +592,22 @@ def test_rdb_with_streams_loads_everything_else_and_logs_the_skip(server_factory
     assert c.call("EXISTS", "s1", "s2") == b":0\r\n"
     log = h.log_text()
     assert "Skipping stream key 's1'" in log and "Skipping stream key 's2'" in log
+
+
+def test_rdb_with_a_function_library_loads_the_keys(server_factory):
+    """Functions aren't supported yet: their RDB record is skipped with a log line."""
+    import os
+    import shutil
+    from support.resp import RawClient as _RC
+    ref = server_factory("ref")
+    r = _RC(ref.host, ref.port)
+    lib = "#!lua name=mylib\nredis.register_function('f', function(keys, args) return 1 end)"
+    assert r.call("FUNCTION", "LOAD", lib) == b"$5\r\nmylib\r\n"
+    r.call("SET", "k", "v")
+    assert r.call("SAVE") == b"+OK\r\n"
+    d = os.path.join(ref.dir, "fcdir2")
+    os.makedirs(d)
+    shutil.copyfile(os.path.join(ref.dir, "dump.rdb"), os.path.join(d, "dump.rdb"))
+    h = server_factory("fc", args=["--dir", d])
+    assert _RC(h.host, h.port).call("GET", "k") == b"$1\r\nv\r\n"
+    assert "Skipping a function library" in h.log_text()

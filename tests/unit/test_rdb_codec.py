@@ -197,7 +197,7 @@ def test_unsupported_contents_are_refused_by_name():
     with pytest.raises(core.RdbError, match="module"):
         core.rdb_load_bytes(b"REDIS0010\x07\x01k\x00")
     with pytest.raises(core.RdbError, match="function"):
-        core.rdb_load_bytes(b"REDIS0010\xf5\x01x")
+        core.rdb_load_bytes(b"REDIS0010\xf6\x01x")
     with pytest.raises(core.RdbError, match="AUX module"):
         core.rdb_load_bytes(b"REDIS0010\xf7\x01x")
     with pytest.raises(core.RdbError, match="version"):
