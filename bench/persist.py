@@ -167,7 +167,6 @@ def save_load_and_bgsave(st: Starter, prof, n: int, finish) -> tuple[dict, dict]
     cur: dict[str, LocalServer] = {}
     dirs = {}
     broken: dict[str, str] = {}
-    kinds = dict(st.kinds)
     try:
         _say(f"  load {count(n)} keys (untimed)", end="")
         t0 = time.monotonic()
