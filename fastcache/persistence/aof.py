@@ -659,6 +659,30 @@ class Aof:
         logger.info("DB loaded from append only file: %.3f seconds" % (time.monotonic() - start))
         return True
 
+    def debug_loadaof(self):
+        """DEBUG LOADAOF (Redis 7.0 debug.c): write + fsync what is pending, empty
+        the dataset, read the manifest again and load the AOF directory, whether
+        or not appendonly is on; extra arguments are ignored.  A load error exits
+        the process, as in Redis.  The caller replies +OK."""
+        if self.on:
+            self.flush(force_fsync=True)
+        core.empty_data()
+        try:
+            self.read_manifest()
+            for name in self.manifest.history:      # aofDelHistoryFiles
+                try:
+                    os.unlink(self._path(name))
+                except OSError:
+                    pass
+            if self.manifest.history:
+                self.manifest.history = []
+                self._persist_manifest(self.manifest)
+            self.load_at_startup()
+        except AofLoadFailed:
+            os._exit(1)
+        core.set_option("dirty", 0)     # nothing of the load is propagated
+        logger.warning("Append Only File loaded by DEBUG LOADAOF")
+
     def _upgrade_old_style(self):
         """aofUpgradePrepare: a pre-7.0 single-file AOF (dir/appendfilename) and no
         usable AOF directory: move the file into appenddirname and record it as the

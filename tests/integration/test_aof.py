@@ -581,3 +581,18 @@ def test_no_appendfsync_on_rewrite_skips_fsync_while_a_child_runs(launch):
     f.stop()
     g = launch("fc", AOF + DEBUG, dir=d)
     assert _digest(g) == want and _call(g, "DBSIZE") == 50
+
+
+def test_debug_reload_and_flushall_leave_the_aof_like_reference(launch):
+    """Redis 7.0: DEBUG RELOAD writes nothing to the AOF (the dataset is the same),
+    FLUSHALL is appended as a command; no rewrite is triggered by either."""
+    files = {}
+    for kind in ("fc", "ref"):
+        h = launch(kind, AOF + DEBUG)
+        c = _c(h)
+        for cmd in (("set", "a", "1"), ("DEBUG", "RELOAD"), ("set", "b", "2"), ("flushall",),
+                    ("set", "c", "3")):
+            assert c.call(*cmd).startswith(b"+"), cmd
+        assert _call(h, "KEYS", "*") == [b"c"]
+        files[kind] = (sorted(os.listdir(_aofdir(h))), _read(h, "appendonly.aof.1.incr.aof"))
+    assert files["fc"] == files["ref"]
