@@ -202,6 +202,10 @@ def cmd_debug(c, argv):
         c.reply([Simple(_hex_digest(core.debug_digest_value(k, c.dbid))) for k in argv[2:]])
     elif sub == b"reload":
         _debug_reload(c, argv)
+    elif sub == b"loadaof":
+        # Redis 7.0: flush the AOF, empty the data and load it again from the AOF
+        c.server.aof.debug_loadaof()
+        c.reply(OK)
     else:
         c.reply(Error(b"ERR unknown subcommand or wrong number of arguments for '" + argv[1][:128] + b"'. Try DEBUG HELP."))
 

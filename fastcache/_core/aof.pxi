@@ -194,6 +194,12 @@ def replay(bytes data, Py_ssize_t start=0):
     update_cached_time()
     while p < end:
         cmd_start = p
+        if p[0] == 35:     # '#': an annotation line (#TS:...), skipped like Redis's loader
+            q = <const char *>memchr(p, 10, end - p)
+            p = end if q == NULL else q + 1
+            if multi_state == 0:
+                good = p
+            continue
         if p[0] != 42:     # '*'
             return (count, good - base, REPLAY_BAD_FORMAT, None)
         if not replay_line(p, end, &n, &q):
@@ -254,3 +260,225 @@ def replay(bytes data, Py_ssize_t start=0):
     if multi_state != 0:
         return (count, good - base, REPLAY_TRUNCATED, None)
     return (count, good - base, REPLAY_OK, None)
+
+# ---- command-form rewrite (aof-use-rdb-preamble no) --------------------------------------
+#
+# Design note.  rewrite_commands(path) is Redis 7.0's rewriteAppendOnlyFileRio: for
+# every non-empty db a SELECT, then per key the commands that rebuild it, in C
+# straight from the encodings (no Python object per key):
+#   string -> SET k v;  list -> RPUSH k e1..e64 (batches of AOF_REWRITE_ITEMS_PER_CMD);
+#   set -> SADD (batched);  zset -> ZADD k score member .. (batched, scores as
+#   "%.17g" like rioWriteBulkDouble);  hash -> HMSET k f v .. (batched; Redis 7.0
+#   writes HMSET, not HSET);  then PEXPIREAT k <ms> when the key has a TTL.
+# Keys already expired are skipped (they would be deleted on load anyway).  With
+# aof-timestamp-enabled the file starts with a "#TS:<unix>" annotation, as Redis's
+# rewrite forces one.  The file is written to a temp name next to `path`, fsynced,
+# and renamed over it, so a crash never leaves a half base under the final name.
+
+cdef enum:
+    AOF_REWRITE_ITEMS_PER_CMD = 64
+
+cdef inline void aw_count(rdb_out *o, char prefix, long long n) noexcept nogil:
+    """'*<n>\\r\\n' or '$<n>\\r\\n'."""
+    cdef char buf[32]
+    cdef int l
+    buf[0] = prefix
+    l = fc_ll2string(buf + 1, 30, n)
+    buf[l + 1] = 13
+    buf[l + 2] = 10
+    out_write(o, buf, l + 3)
+
+cdef inline void aw_bulk(rdb_out *o, const char *s, size_t n) noexcept nogil:
+    aw_count(o, 36, <long long>n)
+    out_write(o, s, n)
+    out_write(o, b"\r\n", 2)
+
+cdef inline void aw_bulk_ll(rdb_out *o, long long v) noexcept nogil:
+    cdef char buf[LONG_STR_SIZE]
+    cdef int l = fc_ll2string(buf, LONG_STR_SIZE, v)
+    aw_bulk(o, buf, l)
+
+cdef inline void aw_bulk_double(rdb_out *o, double d) noexcept nogil:
+    cdef char buf[128]
+    cdef int l = fc_d2string(buf, sizeof(buf), d)
+    aw_bulk(o, buf, l)
+
+cdef inline void aw_bulk_lp(rdb_out *o, unsigned char *p) noexcept nogil:
+    """A listpack entry as a bulk string (integers in decimal)."""
+    cdef unsigned char buf[FC_LP_INTBUF_SIZE]
+    cdef uint32_t n = 0
+    cdef unsigned char *s = fc_lp_get_str(p, &n, buf)
+    aw_bulk(o, <const char *>s, n)
+
+cdef inline void aw_cmd_head(rdb_out *o, const char *name, size_t nlen, long long words,
+                             fc_entry *e) noexcept nogil:
+    """'*<words>' then the command name and the key."""
+    aw_count(o, 42, words)
+    aw_bulk(o, name, nlen)
+    aw_bulk(o, entry_key(e), e.klen)
+
+cdef void aw_key(rdb_out *o, fc_db *db, fc_entry *e, long long expire) noexcept nogil:
+    """The commands that rebuild one key (rewriteAppendOnlyFileRio's per-key part)."""
+    cdef char tmp[LONG_STR_SIZE]
+    cdef char fbuf[FC_LP_INTBUF_SIZE]
+    cdef char vbuf[FC_LP_INTBUF_SIZE]
+    cdef size_t n, vn
+    cdef const char *s
+    cdef const char *v
+    cdef long long items, batch, left
+    cdef quicklist *ql
+    cdef ql_node *node
+    cdef unsigned char *lp
+    cdef unsigned char *p
+    cdef setv sv
+    cdef setiter si
+    cdef setelem el
+    cdef fc_zset *zs
+    cdef zsl_node *x
+    cdef hash_iter hi
+    if e.type == OBJ_STRING:
+        aw_cmd_head(o, "SET", 3, 3, e)
+        s = entry_str(e, tmp, &n)
+        aw_bulk(o, s, n)
+    elif e.type == OBJ_LIST:
+        ql = <quicklist *>entry_ptr(e)
+        left = <long long>ql.count
+        batch = 0
+        node = ql.head
+        while node != NULL:
+            ql_node_use(node)
+            p = fc_lp_first(node.lp)
+            while p != NULL:
+                if batch == 0:
+                    batch = left if left < AOF_REWRITE_ITEMS_PER_CMD else AOF_REWRITE_ITEMS_PER_CMD
+                    aw_cmd_head(o, "RPUSH", 5, 2 + batch, e)
+                    left -= batch
+                aw_bulk_lp(o, p)
+                batch -= 1
+                p = fc_lp_next(node.lp, p)
+            ql_node_done(node)
+            node = node.next
+    elif e.type == OBJ_SET:
+        sv = setv_load(e)
+        left = <long long>setv_size(&sv)
+        batch = 0
+        setiter_init(&si, &sv)
+        while setiter_next(&si, &el):
+            if batch == 0:
+                batch = left if left < AOF_REWRITE_ITEMS_PER_CMD else AOF_REWRITE_ITEMS_PER_CMD
+                aw_cmd_head(o, "SADD", 4, 2 + batch, e)
+                left -= batch
+            s = elem_str(&el, tmp, &n)
+            aw_bulk(o, s, n)
+            batch -= 1
+    elif e.type == OBJ_ZSET:
+        batch = 0
+        if e.enc == ENC_LISTPACK:
+            lp = <unsigned char *>entry_ptr(e)
+            left = <long long>zzl_len(lp)
+            p = fc_lp_first(lp)
+            while p != NULL:
+                if batch == 0:
+                    batch = left if left < AOF_REWRITE_ITEMS_PER_CMD else AOF_REWRITE_ITEMS_PER_CMD
+                    aw_cmd_head(o, "ZADD", 4, 2 + batch * 2, e)
+                    left -= batch
+                aw_bulk_double(o, zzl_score(fc_lp_next(lp, p)))
+                aw_bulk_lp(o, p)
+                batch -= 1
+                p = fc_lp_next(lp, fc_lp_next(lp, p))
+        else:
+            zs = <fc_zset *>entry_ptr(e)
+            left = <long long>zs.length
+            x = zn_next(zs.header)
+            while x != NULL:
+                if batch == 0:
+                    batch = left if left < AOF_REWRITE_ITEMS_PER_CMD else AOF_REWRITE_ITEMS_PER_CMD
+                    aw_cmd_head(o, "ZADD", 4, 2 + batch * 2, e)
+                    left -= batch
+                aw_bulk_double(o, x.score)
+                aw_bulk(o, zn_ele(x), x.klen)
+                batch -= 1
+                x = zn_next(x)
+    elif e.type == OBJ_HASH:
+        left = <long long>hash_len(e)
+        batch = 0
+        hash_iter_init(&hi, e)
+        while hash_iter_next(&hi):
+            if batch == 0:
+                batch = left if left < AOF_REWRITE_ITEMS_PER_CMD else AOF_REWRITE_ITEMS_PER_CMD
+                aw_cmd_head(o, "HMSET", 5, 2 + batch * 2, e)
+                left -= batch
+            s = hash_iter_field(&hi, &n, fbuf)
+            v = hash_iter_value(&hi, &vn, vbuf)
+            aw_bulk(o, s, n)
+            aw_bulk(o, v, vn)
+            batch -= 1
+    if expire != -1:
+        aw_cmd_head(o, "PEXPIREAT", 9, 3, e)
+        aw_bulk_ll(o, expire)
+
+def rewrite_commands(str path, long long timestamp=0, object progress=None):
+    """Write the whole dataset to `path` as Redis commands (an AOF base for
+    aof-use-rdb-preamble no): temp file in the same directory, fsync, rename.
+    timestamp > 0 starts the file with a '#TS:<timestamp>' annotation.
+    Returns {"keys": n, "bytes": size}; raises OSError on a write error."""
+    cdef bytes bpath = _os.fsencode(path)
+    cdef bytes btmp = _os.fsencode(_os.path.join(_os.path.dirname(path) or ".",
+                                                 "temp-rewriteaof-%d.aof" % _os.getpid()))
+    cdef int fd = c_open(btmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    cdef rdb_out o
+    cdef int j, t, err
+    cdef uint64_t i
+    cdef fc_db *db
+    cdef fc_dict *d
+    cdef fc_node *n
+    cdef fc_entry *e
+    cdef long long keys = 0, expire, now
+    cdef char num[32]
+    cdef int nl
+    if fd < 0:
+        raise OSError(errno, "Failed opening the temp AOF file %s: %s" % (btmp.decode(errors="replace"),
+                                                                        _os.strerror(errno)))
+    update_cached_time()
+    now = srv.mstime
+    out_init(&o, fd)
+    if timestamp > 0:
+        nl = fc_ll2string(num, 32, timestamp)
+        out_write(&o, b"#TS:", 4)
+        out_write(&o, num, nl)
+        out_write(&o, b"\r\n", 2)
+    for j in range(ndbs):
+        db = &dbs[j]
+        d = &db.keys
+        if dict_size(d) == 0:
+            continue
+        out_write(&o, b"*2\r\n$6\r\nSELECT\r\n", 16)
+        aw_bulk_ll(&o, j)
+        for t in range(2):
+            for i in range(d.size[t]):
+                n = d.table[t][i]
+                while n != NULL:
+                    e = <fc_entry *>n
+                    expire = db_get_expire(db, e)
+                    if expire == -1 or expire >= now:
+                        aw_key(&o, db, e, expire)
+                        keys += 1
+                        if progress is not None and keys % 1000000 == 0:
+                            progress(keys)
+                    n = n.next
+        if o.failed:
+            break
+    out_flush(&o)
+    err = o.failed
+    size = o.flushed
+    out_release(&o)
+    if err == 0 and c_fsync(fd) != 0:
+        err = errno
+    if c_close(fd) != 0 and err == 0:
+        err = errno
+    if err == 0 and c_rename(btmp, bpath) != 0:
+        err = errno
+    if err != 0:
+        c_unlink(btmp)
+        raise OSError(err, "Write error writing the AOF base: %s" % _os.strerror(err))
+    return {"keys": keys, "bytes": size}

@@ -1766,7 +1766,10 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
                 empty_all_dbs()
                 raise RdbError("Wrong RDB checksum expected: (%016x) got: (%016x). Aborting now."
                                % (stored, crc))
-    return {"keys": keys, "expired_skipped": skipped, "rdb_version": ver, "aux": aux,
+        r.pos += 8
+    # "end": where the RDB image stops, so an AOF with an RDB preamble can replay
+    # the commands that follow it (loadSingleAppendOnlyFile)
+    return {"keys": keys, "expired_skipped": skipped, "rdb_version": ver, "aux": aux, "end": r.pos,
             "streams_skipped": streams_skipped}
 
 # ---- DEBUG DIGEST (Redis's debug.c algorithm) --------------------------------------------

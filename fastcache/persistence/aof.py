@@ -19,13 +19,22 @@ Design note.
 - Rewrite (BGREWRITEAOF, auto rewrite, turning appendonly on): first everything
   pending goes to the current incr file, then a NEW incr file is opened and
   recorded in the manifest (when the AOF is on), then a forked child writes the
-  whole dataset with core.rdb_save into temp-rewriteaof-bg-<pid>.aof.  On
+  whole dataset with core.rdb_save (or core.rewrite_commands) into
+  temp-rewriteaof-bg-<pid>.aof.  On
   success the parent renames it to the next base name, writes the manifest
   (new base + the incr files opened since the rewrite started) and deletes the
   old base and incr files.  On failure nothing changes but the extra incr file.
 - Loading (start-up, appendonly yes): manifest -> base (RDB via core.rdb_load, or
   commands) -> incr files in order, through `core.replay`.  A torn tail of the
-  last file is cut (aof-load-truncated yes) or fatal.
+  last file is cut (aof-load-truncated yes) or fatal.  A file that starts with an
+  RDB image may continue with commands (Redis 4-6 wrote the preamble and then
+  appended): the loader replays what follows the image.  "#..." annotation lines
+  (#TS:<unix> of aof-timestamp-enabled) are skipped.
+- Upgrade: a pre-7.0 `dir/appendonly.aof` with no AOF directory is moved into
+  the directory and becomes the base of a new manifest (Redis 7.0 does the same).
+- Command-form base (aof-use-rdb-preamble no): core.rewrite_commands writes
+  SELECT/SET/RPUSH/SADD/ZADD/HMSET/PEXPIREAT, batched 64 items per command.
+- no-appendfsync-on-rewrite yes: no fsync (any policy) while a child runs.
 """
 import os
 import signal
@@ -172,6 +181,7 @@ class Aof:
         self.rewrite_base_size = 0      # aof_rewrite_base_size: size after the last rewrite
         self.loaded_truncated = False
         self.fresh_incr = False         # start() opened the incr the pending rewrite uses
+        self.last_timestamp = 0         # aof_cur_timestamp: second of the last #TS annotation
 
     # ---- configuration -------------------------------------------------------
     def dirname(self):
@@ -308,6 +318,7 @@ class Aof:
         self.fd = fd
         self.manifest = m
         core.reset_propagation_db()     # the new file starts with a SELECT
+        self.last_timestamp = 0         # ... and its own first #TS annotation
         return name
 
     def _persist_manifest(self, m):
@@ -350,6 +361,14 @@ class Aof:
             return
         data = core.take_propagated()
         mode = self.fsync_mode()
+        if data and self.config.get("aof-timestamp-enabled"):
+            # genAofTimestampAnnotationIfNeeded: a "#TS:<unix>" line before the
+            # commands whenever the second changed since the last annotation.
+            # Added here, not in the propagation stream, which replicas share.
+            now = int(time.time())
+            if now > self.last_timestamp:
+                self.last_timestamp = now
+                data = b"#TS:%d\r\n" % now + data
         if data and self.fd >= 0:
             view = memoryview(data)
             try:
@@ -366,17 +385,28 @@ class Aof:
                 return
             self.last_write_ok = True
             self.current_size += len(data)
+            if self._no_fsync_now():
+                self.fsync_pending = True
+                return
             if mode == "always":
                 os.fsync(self.fd)
                 self.last_fsync = time.monotonic()
                 return
         if self.fd < 0:
             return
+        if not force_fsync and self._no_fsync_now():
+            return
         if force_fsync:
             os.fsync(self.fd)
             self.last_fsync = time.monotonic()
         elif mode == "everysec" and time.monotonic() - self.last_fsync >= 1.0 and (data or self.fsync_pending):
             self._background_fsync()
+
+    def _no_fsync_now(self):
+        """no-appendfsync-on-rewrite yes: no fsync while any child (BGSAVE or AOF
+        rewrite) does disk I/O; Redis skips the fsync of every policy, even
+        always, accepting the loss window the option documents."""
+        return bool(self.config.get("no-appendfsync-on-rewrite")) and self.server.has_active_child()
 
     def _background_fsync(self):
         """everysec: fsync in a thread (Redis's bio), never two at once."""
@@ -502,10 +532,11 @@ class Aof:
             os._exit(code)
 
     def _write_aof_base(self, path):
-        """A command-form base (aof-use-rdb-preamble no): the RDB-free rewrite is
-        not implemented yet, so the base is still an RDB image; Redis 7.0 loads a
-        base by its content (REDIS signature), whatever its name."""
-        core.rdb_save(path)
+        """A command-form base (aof-use-rdb-preamble no): SELECT / SET / RPUSH /
+        SADD / ZADD / HMSET / PEXPIREAT written by the core (rewrite_commands),
+        starting with a #TS annotation when aof-timestamp-enabled is on."""
+        ts = int(time.time()) if self.config.get("aof-timestamp-enabled") else 0
+        core.rewrite_commands(path, ts)
 
     def _check_child(self):
         try:
@@ -610,6 +641,7 @@ class Aof:
         """Load the AOF directory (loadAppendOnlyFiles) after read_manifest().
         Returns True when an AOF was loaded; raises AofLoadFailed (logged) when it
         can't be."""
+        self._upgrade_old_style()
         if self.manifest.base is None and not self.manifest.incrs:
             return False
         files = ([self.manifest.base] if self.manifest.base else []) + [n for n, _ in self.manifest.incrs]
@@ -626,6 +658,59 @@ class Aof:
         self.rewrite_base_size = self.current_size
         logger.info("DB loaded from append only file: %.3f seconds" % (time.monotonic() - start))
         return True
+
+    def debug_loadaof(self):
+        """DEBUG LOADAOF (Redis 7.0 debug.c): write + fsync what is pending, empty
+        the dataset, read the manifest again and load the AOF directory, whether
+        or not appendonly is on; extra arguments are ignored.  A load error exits
+        the process, as in Redis.  The caller replies +OK."""
+        if self.on:
+            self.flush(force_fsync=True)
+        core.empty_data()
+        try:
+            self.read_manifest()
+            for name in self.manifest.history:      # aofDelHistoryFiles
+                try:
+                    os.unlink(self._path(name))
+                except OSError:
+                    pass
+            if self.manifest.history:
+                self.manifest.history = []
+                self._persist_manifest(self.manifest)
+            self.load_at_startup()
+        except AofLoadFailed:
+            os._exit(1)
+        core.set_option("dirty", 0)     # nothing of the load is propagated
+        logger.warning("Append Only File loaded by DEBUG LOADAOF")
+
+    def _upgrade_old_style(self):
+        """aofUpgradePrepare: a pre-7.0 single-file AOF (dir/appendfilename) and no
+        usable AOF directory: move the file into appenddirname and record it as the
+        base (seq 1) in a new manifest, before loading it like any base (RDB
+        preamble + commands, or commands only).  Redis does this only with
+        appendonly yes, i.e. when loading the AOF."""
+        old = self.filename()
+        if not os.path.isfile(old):
+            return
+        m = self.manifest
+        if not (not os.path.isdir(self.dirname())
+                or (m.base is None and not m.incrs)
+                or (m.base == old and not m.incrs and not os.path.exists(self._path(old)))):
+            return
+        os.makedirs(self.dirname(), exist_ok=True)
+        nm = Manifest()
+        nm.base = old
+        nm.cur_base_seq = 1
+        try:
+            self._persist_manifest(nm)
+            os.rename(old, self._path(old))
+        except OSError as exc:
+            logger.warning("Error trying to migrate the old-style AOF file %s into the AOF directory "
+                           "%s: %s" % (old, self.dirname(), exc.strerror))
+            raise AofLoadFailed("upgrade") from exc
+        self.manifest = nm
+        logger.info("Successfully migrated an old-style AOF file (%s) into the AOF directory (%s)."
+                    % (old, self.dirname()))
 
     def _load_one(self, name, last, is_base):
         path = self._path(name)
@@ -652,9 +737,15 @@ class Aof:
                 logger.warning("Bad file format reading the append only file %s: %s" % (name, exc))
                 raise AofLoadFailed(str(exc)) from exc
             logger.info("Reading the remaining AOF tail...")
-            logger.info("DB loaded from base file %s: %d keys" % (name, info.get("keys", 0)))
-            return
-        n, end, status, detail = core.replay(data)
+            start = info.get("end", len(data))
+            if start >= len(data):
+                logger.info("DB loaded from base file %s: %d keys" % (name, info.get("keys", 0)))
+                return
+            # an RDB preamble followed by commands (a pre-7.0 single-file AOF, or a
+            # base a 6.x rewrite left): replay the tail after the image, in db 0
+        else:
+            start = 0
+        n, end, status, detail = core.replay(data, start)
         if status == 0:
             logger.info("DB loaded from %s file %s: %d commands"
                         % ("base" if is_base else "incr", name, n))

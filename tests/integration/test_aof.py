@@ -360,3 +360,239 @@ def test_bgsave_during_aof_rewrite_is_refused_or_scheduled_like_redis(server_fac
             raise AssertionError("scheduled BGSAVE did not run on %s: %r" % (kind, info))
         replies[kind] = got
     assert replies["fc"] == replies["ref"]
+
+
+# ------------------------------------------------------------------ command-form base, preamble tails, upgrade
+
+NOPRE = ["--aof-use-rdb-preamble", "no"]
+
+
+def _base_name(h):
+    return [n for n in os.listdir(_aofdir(h)) if ".base." in n][0]
+
+
+def _read(h, name):
+    with open(os.path.join(_aofdir(h), name), "rb") as f:
+        return f.read()
+
+
+def test_preamble_off_rewrite_writes_a_command_base_like_reference(launch):
+    """aof-use-rdb-preamble no: the base is commands; for one key of each type the
+    bytes equal the reference's (single-member sets/hashes: no order question)."""
+    outs = {}
+    for kind in ("fc", "ref"):
+        h = launch(kind, AOF + DEBUG + NOPRE)
+        c = _c(h)
+        c.call("SET", "s", "v")
+        c.call("SET", "n", "42")
+        c.call("RPUSH", "l", "a", "7", "c")
+        c.call("SADD", "st", "m")
+        c.call("ZADD", "z", "1.5", "a", "inf", "b", "-3", "c")
+        c.call("HSET", "h", "f", "1")
+        c.call("SET", "t", "x")
+        c.call("PEXPIREAT", "t", "99999999999999")
+        c.call("SELECT", "2")
+        c.call("SET", "k2", "")
+        assert c.call("BGREWRITEAOF").startswith(b"+")
+        _wait_rewrite(h)
+        name = _base_name(h)
+        assert name == "appendonly.aof.2.base.aof"
+        data = _read(h, name)
+        # keys come in hash-table order: compare the set of per-key commands
+        cmds = [b"*" + x for x in data.split(b"\r\n*") if x]
+        cmds[0] = cmds[0][1:]
+        outs[kind] = sorted(cmds)
+    assert outs["fc"] == outs["ref"]
+
+
+def test_preamble_off_base_round_trips_both_ways(launch):
+    f = launch("fc", AOF + DEBUG + NOPRE)
+    _fill(f)
+    c = _c(f)
+    # more than 64 items: batched commands
+    c.call("SADD", "sbig", *["m%d" % i for i in range(150)])
+    c.call("SADD", "sint", *[str(i) for i in range(130)])
+    c.call("ZADD", "zsmall", "1", "a", "2", "b")
+    assert c.call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(f)
+    base = _read(f, _base_name(f))
+    assert base.startswith(b"*2\r\n$6\r\nSELECT\r\n")
+    assert b"$9\r\nPEXPIREAT\r\n" in base and b"$5\r\nHMSET\r\n" in base
+    # lbig: 1000 items -> 15 RPUSH of 64 + one of 40
+    assert base.count(b"*66\r\n$5\r\nRPUSH\r\n$4\r\nlbig\r\n") == 15
+    assert base.count(b"*42\r\n$5\r\nRPUSH\r\n$4\r\nlbig\r\n") == 1
+    assert base.count(b"*130\r\n$5\r\nHMSET\r\n$4\r\nhbig\r\n") == 4   # 300 fields: 4 x 64 + 44
+    c.call("SET", "after", "rewrite")
+    want = _digest(f)
+    d = f.dir
+    f.stop()
+    g = launch("fc", AOF + DEBUG + NOPRE, dir=d)
+    assert _digest(g) == want
+    g.stop()
+    r = launch("ref", AOF + DEBUG + NOPRE, dir=d)
+    assert _digest(r) == want
+
+
+def test_reference_command_base_loads_in_fastcache(launch):
+    r = launch("ref", AOF + DEBUG + NOPRE + ["--aof-timestamp-enabled", "yes"])
+    _fill(r)
+    assert _c(r).call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(r)
+    _call(r, "SET", "x", "y")
+    want = _digest(r)
+    assert _read(r, _base_name(r)).startswith(b"#TS:")
+    d = r.dir
+    r.stop()
+    f = launch("fc", AOF + DEBUG, dir=d)
+    assert _digest(f) == want
+
+
+def _old_style(launch, preamble):
+    """A pre-7.0 style single-file appendonly.aof, made by the reference: its base
+    (RDB or commands) followed by the commands of its incr file."""
+    args = AOF + DEBUG + ([] if preamble else NOPRE)
+    r = launch("ref", args)
+    _fill(r)
+    assert _c(r).call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(r)
+    c = _c(r)
+    c.call("SET", "tail", "1")
+    c.call("SELECT", "4")
+    c.call("LPUSH", "l4", "x")
+    want = _digest(r)
+    d = r.dir
+    r.stop()
+    base = _read(r, _base_name(r))
+    incr = [n for n in os.listdir(_aofdir(r)) if n.endswith(".incr.aof")][0]
+    data = base + _read(r, incr)
+    import shutil
+    shutil.rmtree(_aofdir(r))
+    with open(os.path.join(d, "appendonly.aof"), "wb") as fh:
+        fh.write(data)
+    return d, want, base.startswith(b"REDIS")
+
+
+@pytest.mark.parametrize("preamble", [True, False])
+def test_old_style_single_file_aof_is_migrated_like_reference(launch, preamble):
+    import shutil
+    d, want, is_rdb = _old_style(launch, preamble)
+    assert is_rdb == preamble
+    d2 = d + "-copy"
+    shutil.copytree(d, d2)
+    layouts = {}
+    for kind, dd in (("ref", d2), ("fc", d)):
+        h = launch(kind, AOF + DEBUG, dir=dd)
+        assert _digest(h) == want
+        assert not os.path.exists(os.path.join(dd, "appendonly.aof"))
+        layouts[kind] = (sorted(os.listdir(_aofdir(h))), _manifest(h))
+        assert "Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory " \
+               "(appendonlydir)." in h.log_text()
+        h.stop()
+    assert layouts["fc"] == layouts["ref"]
+    assert layouts["fc"][1] == ("file appendonly.aof seq 1 type b\n"
+                                "file appendonly.aof.1.incr.aof seq 1 type i\n")
+    # and it restarts from the migrated directory; a rewrite replaces the old base
+    f = launch("fc", AOF + DEBUG, dir=d)
+    assert _digest(f) == want
+    assert _c(f).call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(f)
+    assert "appendonly.aof" not in os.listdir(_aofdir(f))
+    assert _manifest(f).startswith("file appendonly.aof.2.base.rdb seq 2 type b\n")
+
+
+def test_old_style_file_is_ignored_with_appendonly_no(launch):
+    d, want, _ = _old_style(launch, True)
+    f = launch("fc", DEBUG, dir=d)
+    assert _call(f, "DBSIZE") == 0
+    assert os.path.exists(os.path.join(d, "appendonly.aof"))
+
+
+# ------------------------------------------------------------------ timestamps, fsync on rewrite
+
+def test_timestamp_annotations_written_and_skipped_on_load(launch):
+    f = launch("fc", AOF + DEBUG + ["--aof-timestamp-enabled", "yes"])
+    c = _c(f)
+    c.call("SET", "a", "1")
+    time.sleep(1.1)
+    c.call("SET", "b", "2")
+    incr = _read(f, "appendonly.aof.1.incr.aof")
+    ts = [ln for ln in incr.split(b"\r\n") if ln.startswith(b"#TS:")]
+    assert len(ts) == 2 and all(abs(int(t[4:]) - time.time()) < 10 for t in ts)
+    assert incr.startswith(b"#TS:")
+    assert _c(f).call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(f)
+    want = _digest(f)
+    d = f.dir
+    f.stop()
+    # both servers load a file with annotations (the reference skips "#" lines too)
+    g = launch("fc", AOF + DEBUG, dir=d)
+    assert _digest(g) == want
+    g.stop()
+    r = launch("ref", AOF + DEBUG, dir=d)
+    assert _digest(r) == want
+
+
+def test_timestamp_annotation_in_command_base(launch):
+    f = launch("fc", AOF + DEBUG + NOPRE + ["--aof-timestamp-enabled", "yes"])
+    _call(f, "SET", "a", "1")
+    assert _c(f).call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(f)
+    base = _read(f, _base_name(f))
+    assert base.startswith(b"#TS:") and b"\r\n*2\r\n$6\r\nSELECT\r\n" in base
+
+
+def test_preamble_file_with_command_tail_and_torn_annotation_loads(launch):
+    """A base that is an RDB image followed by commands and annotations."""
+    f = launch("fc", AOF + DEBUG)
+    _fill(f)
+    assert _c(f).call("BGREWRITEAOF").startswith(b"+")
+    _wait_rewrite(f)
+    d = f.dir
+    f.stop()
+    name = _base_name(f)
+    path = os.path.join(_aofdir(f), name)
+    with open(path, "ab") as fh:
+        fh.write(b"#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\nT\r\n"
+                 b"*2\r\n$6\r\nSELECT\r\n$1\r\n9\r\n*3\r\n$4\r\nSADD\r\n$1\r\nq\r\n$1\r\nw\r\n")
+    g = launch("fc", AOF + DEBUG, dir=d)
+    want = _digest(g)
+    assert _call(g, "GET", "tail") == b"T"
+    g.stop()
+    r = launch("ref", AOF + DEBUG, dir=d)
+    assert _digest(r) == want
+
+
+def test_no_appendfsync_on_rewrite_skips_fsync_while_a_child_runs(launch):
+    """Observable through the AOF object's decision: with the option on and a
+    rewrite child running, writes still reach the file (so a restart keeps them)."""
+    f = launch("fc", AOF + DEBUG + ["--no-appendfsync-on-rewrite", "yes", "--appendfsync", "always",
+                                    "--rdb-key-save-delay", "200000"])
+    c = _c(f)
+    for i in range(5):
+        c.call("SET", "k%d" % i, "v")
+    assert c.call("BGREWRITEAOF").startswith(b"+")
+    for i in range(5, 50):
+        assert c.call("SET", "k%d" % i, "v") == b"+OK\r\n"
+    assert _info(f)["aof_rewrite_in_progress"] == "1"
+    assert _call(f, "CONFIG", "GET", "no-appendfsync-on-rewrite") == [b"no-appendfsync-on-rewrite", b"yes"]
+    _wait_rewrite(f, timeout=30)
+    want = _digest(f)
+    d = f.dir
+    f.stop()
+    g = launch("fc", AOF + DEBUG, dir=d)
+    assert _digest(g) == want and _call(g, "DBSIZE") == 50
+
+
+def test_debug_reload_and_flushall_leave_the_aof_like_reference(launch):
+    """Redis 7.0: DEBUG RELOAD writes nothing to the AOF (the dataset is the same),
+    FLUSHALL is appended as a command; no rewrite is triggered by either."""
+    files = {}
+    for kind in ("fc", "ref"):
+        h = launch(kind, AOF + DEBUG)
+        c = _c(h)
+        for cmd in (("set", "a", "1"), ("DEBUG", "RELOAD"), ("set", "b", "2"), ("flushall",),
+                    ("set", "c", "3")):
+            assert c.call(*cmd).startswith(b"+"), cmd
+        assert _call(h, "KEYS", "*") == [b"c"]
+        files[kind] = (sorted(os.listdir(_aofdir(h))), _read(h, "appendonly.aof.1.incr.aof"))
+    assert files["fc"] == files["ref"]
