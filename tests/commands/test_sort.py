@@ -134,11 +134,11 @@ def test_sort_strtod_accepts_what_c_accepts(diff):
     diff.check("SORT", "k", "DESC")
 
 
-def test_sort_equal_scores_compare_elements_binary(diff, kind):
+# (no intset variant: these members aren't integers, so a set of them is a hashtable)
+@pytest.mark.parametrize("kind_", [k for k in KINDS if k != "set"])
+def test_sort_equal_scores_compare_elements_binary(diff, restore_config, kind_):
     items = [b"1.0", b"1", b"01", b"1e0", b"1.00", b"+1", b"0x1", b"2", b"0.5e1"]
-    if kind == "set":
-        pytest.skip("needs non-integer members")
-    make(diff, kind, "k", items)
+    make(diff, kind_, "k", items)
     diff.check("SORT", "k")
     diff.check("SORT", "k", "DESC")
     diff.check("SORT", "k", "LIMIT", "1", "3")
