@@ -26,7 +26,7 @@ if _TESTS_DIR not in sys.path:
 
 from support.diff import Diff  # noqa: E402
 from support.resp import RawClient  # noqa: E402
-from support.servers import ServerHandle, fastcache_cmd, reference_cmd  # noqa: E402
+from support.servers import ServerHandle, ServerStartError, fastcache_cmd, reference_cmd  # noqa: E402
 
 
 def pytest_configure(config):
@@ -111,3 +111,30 @@ def server_factory():
     yield start
     for s in started:
         s.cleanup()
+
+
+@pytest.fixture
+def launch():
+    """launch(kind, args, dir=None, expect_fail=False) -> ServerHandle: a private
+    server, optionally on an existing directory (to start on a prepared dump.rdb or
+    AOF directory); with expect_fail the start must fail.  All are stopped, then
+    their directories removed (a directory two servers shared goes last)."""
+    handles: list[ServerHandle] = []
+
+    def start(kind="fc", args=(), dir=None, expect_fail=False):
+        h = ServerHandle(fastcache_cmd() if kind == "fc" else reference_cmd(), list(args),
+                         name="fastcache" if kind == "fc" else "reference")
+        if dir is not None:
+            h.dir = dir
+        handles.append(h)
+        if expect_fail:
+            with pytest.raises(ServerStartError):
+                h.start()
+            return h
+        return h.start()
+
+    yield start
+    for h in handles:
+        h.stop()
+    for h in handles:
+        h.cleanup()

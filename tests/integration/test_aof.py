@@ -13,38 +13,11 @@ import time
 import pytest
 
 from support.resp import RawClient, parse
-from support.servers import ServerHandle, ServerStartError, fastcache_cmd, reference_cmd
 
 DEBUG = ["--enable-debug-command", "yes"]
 AOF = ["--appendonly", "yes"]
 # kill -9 runs (acceptance: 20; about 1 s each)
 CRASH_RUNS = int(os.environ.get("AOF_CRASH_RUNS", "20"))
-
-
-@pytest.fixture
-def launch():
-    """launch(kind, args, dir=None, expect_fail=False) -> ServerHandle."""
-    handles = []
-
-    def start(kind="fc", args=(), dir=None, expect_fail=False):
-        h = ServerHandle(fastcache_cmd() if kind == "fc" else reference_cmd(), list(args),
-                         name="fastcache" if kind == "fc" else "reference")
-        if dir is not None:
-            h.dir = dir
-        handles.append(h)
-        if expect_fail:
-            with pytest.raises(ServerStartError):
-                h.start()
-            return h
-        return h.start()
-
-    yield start
-    for h in handles:
-        h.stop()
-    for h in handles:
-        if h.dir and os.path.isdir(h.dir) and not any(o.dir == h.dir and o.is_running() for o in handles):
-            import shutil
-            shutil.rmtree(h.dir, ignore_errors=True)
 
 
 def _c(h):

@@ -20,7 +20,6 @@ import time
 import pytest
 
 from support.resp import RawClient, parse
-from support.servers import ServerHandle, ServerStartError, fastcache_cmd, reference_cmd
 
 DEBUG = ["--enable-debug-command", "yes"]
 MISCONF = (b"-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
@@ -31,29 +30,6 @@ MISCONF = (b"-MISCONF Redis is configured to save RDB snapshots, but it's curren
 
 
 # ------------------------------------------------------------------ helpers
-
-@pytest.fixture
-def launch():
-    """launch(kind, args, dir=None) -> ServerHandle: a private server, optionally on
-    an existing directory (to start on a prepared dump.rdb).  All are cleaned up."""
-    handles = []
-
-    def start(kind="fc", args=(), dir=None, expect_fail=False):
-        h = ServerHandle(fastcache_cmd() if kind == "fc" else reference_cmd(), list(args),
-                         name="fastcache" if kind == "fc" else "reference")
-        if dir is not None:
-            h.dir = dir
-        handles.append(h)
-        if expect_fail:
-            with pytest.raises(ServerStartError):
-                h.start()
-            return h
-        return h.start()
-
-    yield start
-    for h in handles:
-        h.cleanup()
-
 
 def _c(h):
     return RawClient(h.host, h.port, timeout=20)
