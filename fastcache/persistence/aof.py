@@ -43,6 +43,7 @@ import time
 
 from fastcache._core import core
 from fastcache.log import logger
+from fastcache.persistence.snapshot import prepare_child
 
 MANIFEST_SUFFIX = ".manifest"
 BASE_RDB = ".base.rdb"
@@ -499,24 +500,7 @@ class Aof:
         code = 1
         path = "temp-rewriteaof-bg-%d.aof" % os.getpid()
         try:
-            try:
-                signal.set_wakeup_fd(-1)
-            except (ValueError, OSError):
-                pass
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
-                signal.signal(sig, signal.SIG_DFL)
-            import gc
-            gc.disable()
-            from fastcache import log as _log
-            _log.role = "C"
-            for fd in snap._listener_fds():
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            delay_us = snap._key_save_delay_us()
-            if delay_us:
-                time.sleep(delay_us * core.total_keys() / 1e6)
+            prepare_child(snap._listener_fds(), snap._key_save_delay_us())
             if self._preamble():
                 core.rdb_save(path)
             else:

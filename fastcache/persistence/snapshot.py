@@ -67,6 +67,32 @@ def _private_dirty_bytes():
     return 0
 
 
+def prepare_child(close_fds=(), delay_us=0):
+    """Set up a forked persistence child (BGSAVE, BGREWRITEAOF) before it writes.
+
+    uvloop's signal handlers write to a wakeup fd shared with the parent, so a
+    signal for the child must simply end it (SIGUSR1: killed on purpose).  A
+    garbage collection would write to every tracked object's header: pages the
+    parent then has to copy, so it is off (the child lives for one write).  The
+    listening sockets belong to the parent.  `delay_us` is rdb-key-save-delay:
+    the codec has no per-key hook, so the same total delay is taken up front."""
+    try:
+        signal.set_wakeup_fd(-1)
+    except (ValueError, OSError):
+        pass
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+        signal.signal(sig, signal.SIG_DFL)
+    gc.disable()
+    _log.role = "C"
+    for fd in close_fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if delay_us:
+        time.sleep(delay_us * core.total_keys() / 1e6)
+
+
 class Snapshotter:
     """The RDB side of Redis's `struct redisServer` (lastsave, child, statuses)."""
 
@@ -236,26 +262,7 @@ class Snapshotter:
         return: the event loop and the sockets belong to the parent."""
         code = 1
         try:
-            # uvloop's signal handlers write to a wakeup fd shared with the parent;
-            # a signal for the child must simply end it (SIGUSR1: killed on purpose).
-            try:
-                signal.set_wakeup_fd(-1)
-            except (ValueError, OSError):
-                pass
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
-                signal.signal(sig, signal.SIG_DFL)
-            # A collection would write to every tracked object's header: pages
-            # the parent then has to copy.  The child lives for one save only.
-            gc.disable()
-            _log.role = "C"
-            for fd in close_fds:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            if delay_us:
-                # The codec has no per-key hook: the same total delay up front.
-                time.sleep(delay_us * core.total_keys() / 1e6)
+            prepare_child(close_fds, delay_us)
             core.rdb_save(path)
             logger.info("DB saved on disk")
             cow = _private_dirty_bytes()
