@@ -521,35 +521,28 @@ def test_bgsave_while_clients_write_keeps_serving_and_file_is_the_fork_instant(l
 def test_flushall_saves_the_empty_dataset_when_save_points_exist(server_factory):
     """Redis 7.0: FLUSHALL with save points writes the (empty) snapshot at once, so a
     restart doesn't bring the flushed keys back; LASTSAVE moves."""
-    import os
-    import time as _time
-    from support.resp import RawClient as _RC
     h = server_factory("fc", args=["--save", "3600 1"])
-    c = _RC(h.host, h.port)
+    c = _c(h)
     for i in range(50):
         c.call("SET", "k%d" % i, "v")
     assert c.call("SAVE") == b"+OK\r\n"
     path = os.path.join(h.dir, "dump.rdb")
     size_full = os.path.getsize(path)
-    _time.sleep(1.1)
-    before = int(c.call("LASTSAVE")[1:-2])
+    time.sleep(1.1)
+    before = parse(c.call("LASTSAVE"))
     assert c.call("FLUSHALL") == b"+OK\r\n"
-    after = int(c.call("LASTSAVE")[1:-2])
-    assert after > before
+    assert parse(c.call("LASTSAVE")) > before
     assert os.path.getsize(path) < size_full
     h.restart()
-    assert _RC(h.host, h.port).call("DBSIZE") == b":0\r\n"
+    assert _c(h).call("DBSIZE") == b":0\r\n"
 
 
-def test_rdb_with_streams_loads_everything_else_and_logs_the_skip(server_factory):
+def test_rdb_with_streams_loads_everything_else_and_logs_the_skip(launch):
     """Streams aren't supported yet: a Redis file holding them still loads, the
     stream keys are skipped with a log line (issue 5: skip what we don't support
     with a clear log line), every other key is there."""
-    import os
-    import shutil
-    from support.resp import RawClient as _RC
-    ref = server_factory("ref")
-    r = _RC(ref.host, ref.port)
+    ref = launch("ref")
+    r = _c(ref)
     for cmd in (("SET", "a", "1"), ("XADD", "s1", "1-1", "f", "v"), ("XADD", "s1", "2-1", "f", "w"),
                 ("XGROUP", "CREATE", "s1", "g1", "0"), ("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "1",
                                                          "STREAMS", "s1", ">"),
@@ -557,11 +550,8 @@ def test_rdb_with_streams_loads_everything_else_and_logs_the_skip(server_factory
                 ("RPUSH", "l", "x", "y"), ("HSET", "h", "f", "v"), ("SET", "z", "last")):
         r.call(*cmd)
     assert r.call("SAVE") == b"+OK\r\n"
-    d = os.path.join(ref.dir, "fcdir")
-    os.makedirs(d)
-    shutil.copyfile(os.path.join(ref.dir, "dump.rdb"), os.path.join(d, "dump.rdb"))
-    h = server_factory("fc", args=["--dir", d])
-    c = _RC(h.host, h.port)
+    h = launch("fc", dir=_copy_dump(ref))
+    c = _c(h)
     assert c.call("DBSIZE") == b":4\r\n"
     assert c.call("GET", "z") == b"$4\r\nlast\r\n"
     assert c.call("LRANGE", "l", "0", "-1") == b"*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
@@ -570,20 +560,14 @@ def test_rdb_with_streams_loads_everything_else_and_logs_the_skip(server_factory
     assert "Skipping stream key 's1'" in log and "Skipping stream key 's2'" in log
 
 
-def test_rdb_with_a_function_library_loads_the_keys(server_factory):
+def test_rdb_with_a_function_library_loads_the_keys(launch):
     """Functions aren't supported yet: their RDB record is skipped with a log line."""
-    import os
-    import shutil
-    from support.resp import RawClient as _RC
-    ref = server_factory("ref")
-    r = _RC(ref.host, ref.port)
+    ref = launch("ref")
+    r = _c(ref)
     lib = "#!lua name=mylib\nredis.register_function('f', function(keys, args) return 1 end)"
     assert r.call("FUNCTION", "LOAD", lib) == b"$5\r\nmylib\r\n"
     r.call("SET", "k", "v")
     assert r.call("SAVE") == b"+OK\r\n"
-    d = os.path.join(ref.dir, "fcdir2")
-    os.makedirs(d)
-    shutil.copyfile(os.path.join(ref.dir, "dump.rdb"), os.path.join(d, "dump.rdb"))
-    h = server_factory("fc", args=["--dir", d])
-    assert _RC(h.host, h.port).call("GET", "k") == b"$1\r\nv\r\n"
+    h = launch("fc", dir=_copy_dump(ref))
+    assert _c(h).call("GET", "k") == b"$1\r\nv\r\n"
     assert "Skipping a function library" in h.log_text()
