@@ -120,14 +120,6 @@ def total_keys():
         n += dict_size(&dbs[j].keys)
     return n
 
-_STAT_FIELDS = {
-    "total_commands_processed": 0, "total_connections_received": 1, "rejected_connections": 2,
-    "expired_keys": 3, "expired_time_cap_reached_count": 4, "keyspace_hits": 5, "keyspace_misses": 6,
-    "total_net_input_bytes": 7, "total_net_output_bytes": 8, "total_error_replies": 9,
-    "unexpected_error_replies": 10, "evicted_keys": 11, "total_reads_processed": 12,
-    "total_writes_processed": 13, "expire_cycle_cpu_milliseconds": 14, "dirty": 15,
-}
-
 def stats():
     """The server counters INFO reports, by Redis's field names."""
     return {

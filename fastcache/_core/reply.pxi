@@ -156,9 +156,7 @@ cdef void add_reply_error_len(ClientBase c, const char *msg, size_t n) noexcept:
     cdef char *p
     cdef size_t i
     cdef size_t extra = 0
-    if n == 0 or msg[0] != 45:  # '-'
-        pass
-    else:
+    if n > 0 and msg[0] == 45:  # a leading '-' is the RESP marker, not text
         msg += 1
         n -= 1
     cdef bint need_code = not _has_error_code(msg, n)

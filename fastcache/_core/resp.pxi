@@ -24,8 +24,6 @@ cdef enum:
     REQ_INLINE = 2
 
 cdef int proto_error(ClientBase c, const char *msg) noexcept:
-    cdef char buf[160]
-    cdef int n = 0
     add_reply_error_py(c, b"ERR Protocol error: " + <bytes>msg)
     c.close_after_reply = True
     return PARSE_ERROR
