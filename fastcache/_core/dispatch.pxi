@@ -213,9 +213,7 @@ cdef bint deny_writes_misconf = False
 cdef void execute_command(ClientBase c):
     cdef fc_command *cmd = lookup_command(c.argv[0], c.argvlen[0])
     cdef fc_command *sub
-    cdef long long start, dur
     cdef size_t olen_before
-    cdef long long dirty_before
     c.lastcmd = cmd               # Redis sets c->lastcmd at lookup (CLIENT LIST cmd=)
     if cmd == NULL:
         reply_unknown_command(c)
@@ -253,12 +251,32 @@ cdef void execute_command(ClientBase c):
         postpone_client(c)
         return
     olen_before = c.olen
+    call_command(c, cmd)
+    if FC_UNLIKELY(c.reply_mode != 0):
+        if c.reply_mode == 1 or c.reply_mode == 3:
+            c.olen = olen_before
+        if c.reply_mode == 3:
+            c.reply_mode = 0
+        elif c.reply_mode == 2:
+            c.reply_mode = 3
+    # blocked.pxi: serve clients blocked on keys this command made ready, then
+    # resume the unblocked ones (handleClientsBlockedOnKeys in processCommand)
+    if FC_UNLIKELY(n_ready > 0 or unblocked_head < unblocked_tail):
+        blocked_after_command()
+
+cdef void call_command(ClientBase c, fc_command *cmd) noexcept:
+    """Redis's call(): run one command that passed every check, with its stats,
+    its propagation and the MONITOR/SLOWLOG feeds.  Re-entrant: EXEC runs its
+    queued commands and scripts run redis.call() through here, and propagation
+    nests (one execution unit for the outermost call; see propagate.pxi)."""
+    cdef long long start, dur
+    cdef long long dirty_before = srv.dirty
+    cdef int prop_saved = 0
     c.cmd_failed = False
     c.cur_cmd = cmd
-    # propagate.pxi: one execution unit per command (one branch when off)
-    dirty_before = srv.dirty
+    # propagate.pxi: one execution unit per outermost command (one branch when off)
     if FC_UNLIKELY(prop_on):
-        prop_unit_begin()
+        prop_saved = prop_call_begin()
     start = fc_ustime()
     if cmd.proc != NULL:
         cmd.proc(c)
@@ -266,7 +284,7 @@ cdef void execute_command(ClientBase c):
         call_python(c, cmd)
     dur = fc_ustime() - start
     if FC_UNLIKELY(prop_in_cmd):
-        prop_unit_end(c, dirty_before)
+        prop_call_end(c, dirty_before, prop_saved)
     cmd.usec += dur
     # a command that blocked (blocked.pxi) is counted when it is served, times
     # out or is unblocked, as Redis's updateStatsOnUnblock does
@@ -279,21 +297,10 @@ cdef void execute_command(ClientBase c):
     # call(); admin and skip_monitor commands are never shown.
     if FC_UNLIKELY(n_monitors > 0) and not (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)):
         feed_monitors(c)
-    if FC_UNLIKELY(c.reply_mode != 0):
-        if c.reply_mode == 1 or c.reply_mode == 3:
-            c.olen = olen_before
-        if c.reply_mode == 3:
-            c.reply_mode = 0
-        elif c.reply_mode == 2:
-            c.reply_mode = 3
     if FC_UNLIKELY(srv.slowlog_log_slower_than >= 0 and dur >= srv.slowlog_log_slower_than
                    and not (cmd.flags & CMD_SKIP_SLOWLOG)):
         if _slowlog_hook is not None:
             _slowlog_hook(c, argv_list(c), dur)
-    # blocked.pxi: serve clients blocked on keys this command made ready, then
-    # resume the unblocked ones (handleClientsBlockedOnKeys in processCommand)
-    if FC_UNLIKELY(n_ready > 0 or unblocked_head < unblocked_tail):
-        blocked_after_command()
 
 cdef object _slowlog_hook = None
 

@@ -173,24 +173,47 @@ cdef void prop_flush_stage() noexcept nogil:
     prop_nops = 0
     prop_stage_len = 0
 
-cdef inline void prop_unit_begin() noexcept:
-    global prop_in_cmd, prop_overridden, prop_forced
+cdef int prop_nesting = 0          # call_command depth inside the current unit
+
+cdef inline int prop_call_begin() noexcept:
+    """A command starts (call_command).  The outermost call opens the execution
+    unit; a nested one (a command queued in EXEC, redis.call in a script) keeps
+    staging into it.  Returns the caller's override/force flags, which
+    prop_call_end restores, so EXEC or EVAL overriding its own propagation does
+    not suppress the commands it runs (Redis never propagates EXEC/EVAL itself,
+    only their effects)."""
+    global prop_in_cmd, prop_overridden, prop_forced, prop_nesting
+    cdef int saved = (1 if prop_overridden else 0) | (2 if prop_forced else 0)
     prop_in_cmd = True
+    prop_nesting += 1
     prop_overridden = False
     prop_forced = False
+    return saved
 
-cdef void prop_unit_end(ClientBase c, long long dirty_before) noexcept:
-    """After a command ran (execute_command, or a blocked client served): stage
-    its argv unless it overrode it, then write the unit out."""
-    global prop_in_cmd, prop_overridden, prop_forced
+cdef void prop_call_end(ClientBase c, long long dirty_before, int saved) noexcept:
+    """After a command ran: stage its argv unless it overrode it; the outermost
+    call writes the unit out (MULTI/EXEC around more than one op)."""
+    global prop_in_cmd, prop_overridden, prop_forced, prop_nesting
     # dirty may also drop (SAVE, DEBUG RELOAD reset it): only growth counts, as
     # in Redis's call() (a negative difference is taken as 0)
     if not prop_overridden and (srv.dirty > dirty_before or prop_forced) and c.argc > 0:
         prop_add_argv(c.db.id, c.argc, c.argv, c.argvlen)
-    prop_flush_stage()
-    prop_in_cmd = False
-    prop_overridden = False
-    prop_forced = False
+    prop_nesting -= 1
+    prop_overridden = (saved & 1) != 0
+    prop_forced = (saved & 2) != 0
+    if prop_nesting <= 0:
+        prop_nesting = 0
+        prop_flush_stage()
+        prop_in_cmd = False
+        prop_overridden = False
+        prop_forced = False
+
+cdef inline void prop_unit_begin() noexcept:
+    """A whole unit outside call_command (a blocked client being served)."""
+    prop_call_begin()
+
+cdef void prop_unit_end(ClientBase c, long long dirty_before) noexcept:
+    prop_call_end(c, dirty_before, 0)
 
 # ---- Python API (AOF layer, replication, DEBUG PROPAGATED) ---------------------------
 
