@@ -211,8 +211,6 @@ cdef class ClientBase:
         ps_batch_depth += 1
         process_input(self)
         ps_batch_depth -= 1
-        if ps_npending > 0:
-            ps_flush_pending()
         if self.qlen - self.cmd_start > <size_t>srv.client_query_buffer_limit and not self.closed:
             if _log_exception is not None:
                 _log_exception("Closing client that reached max query buffer length (qbuf initial bytes: %r)"
@@ -220,8 +218,15 @@ cdef class ClientBase:
                                                            min(64, self.qlen - self.cmd_start)), False)
             self.olen = 0
             self.close_now()
+            if ps_npending > 0:
+                ps_flush_pending()
             return
         flush_output(self)
+        # the batch's own replies go first (a publisher learns it may send more
+        # sooner, as Redis writes the last client with pending output first),
+        # then the subscribers that received messages during the batch
+        if ps_npending > 0:
+            ps_flush_pending()
         if self.close_after_reply:
             self.close_now()
 
