@@ -194,6 +194,32 @@ def test_reset_leaves_every_subscription(diff, pair):
     diff.check("PING")
 
 
+def test_hello_2_after_resp3_subscribe_enters_subscribed_mode(diff):
+    diff.hello3()
+    diff.check("SUBSCRIBE", uniq())
+    diff.check("GET", "x")                 # RESP3: anything goes
+    r = diff.ref.call("HELLO", "2")        # the map's client id differs
+    f = diff.fc.call("HELLO", "2")
+    assert r[:1] == f[:1] == b"*"
+    diff.check_many([("GET", "x"), ("HELLO", "3"), ("PING",), ("RESET",), ("GET", "x")])
+
+
+def test_subscription_confirmations_ignore_client_reply_off_and_skip(diff, pair):
+    p = pair()
+    ch = uniq()
+    diff.hello3()
+    diff.check_raw(encode_command("CLIENT", "REPLY", "SKIP") + encode_command("SUBSCRIBE", ch)
+                   + encode_command("PING"), replies=2)
+    diff.check_raw(encode_command("CLIENT", "REPLY", "OFF") + encode_command("PSUBSCRIBE", ch + "*")
+                   + encode_command("GET", "x") + encode_command("UNSUBSCRIBE", ch)
+                   + encode_command("CLIENT", "REPLY", "ON"), replies=3)
+    # messages are pushed whatever the reply mode
+    diff.check_raw(encode_command("CLIENT", "REPLY", "OFF"), replies=0)
+    assert p.check("PUBLISH", ch, "m") == b":1\r\n"
+    same_pushes(diff, 1)
+    diff.check("CLIENT", "REPLY", "ON")
+
+
 def test_quit_is_allowed_in_subscribed_mode(diff):
     diff.check("SUBSCRIBE", uniq())
     diff.check_raw_then_close(encode_command("QUIT"))
