@@ -209,8 +209,10 @@ cdef class ClientBase:
         # receivers once, after it (ps_batch_depth tells publish not to schedule)
         global ps_batch_depth
         ps_batch_depth += 1
-        process_input(self)
-        ps_batch_depth -= 1
+        try:
+            process_input(self)
+        finally:
+            ps_batch_depth -= 1
         if self.qlen - self.cmd_start > <size_t>srv.client_query_buffer_limit and not self.closed:
             if _log_exception is not None:
                 _log_exception("Closing client that reached max query buffer length (qbuf initial bytes: %r)"

@@ -153,6 +153,31 @@ def test_subscribe_family_arity_errors(diff):
                      ("PUBSUB", "SHARDCHANNELS", "a", "b")])
 
 
+def test_random_subscribe_unsubscribe_sequences_match_reference(diff):
+    """Counts after every step of a random walk over 60 channels and 10 patterns
+    (grows and shrinks the per-client sets through many sizes)."""
+    import random
+    rnd = random.Random(1234)
+    base = uniq("walk")
+    chans = ["%s:%d" % (base, i) for i in range(60)]
+    pats = ["%s:%d*" % (base, i) for i in range(10)]
+    cmds = []
+    for _ in range(400):
+        k = rnd.random()
+        if k < 0.45:
+            cmds.append(("SUBSCRIBE", rnd.choice(chans)))
+        elif k < 0.8:
+            cmds.append(("UNSUBSCRIBE", rnd.choice(chans)))
+        elif k < 0.9:
+            cmds.append(("PSUBSCRIBE", rnd.choice(pats)))
+        else:
+            cmds.append(("PUNSUBSCRIBE", rnd.choice(pats)))
+    diff.check_many(cmds)
+    diff.check_many([("SSUBSCRIBE", c) for c in chans[:30]] + [("SUNSUBSCRIBE", c) for c in chans[::2]])
+    diff.check("RESET")
+    diff.check("PING")
+
+
 # ----------------------------------------------------------------- subscribed mode (RESP2)
 
 def test_resp2_subscribed_mode_allows_only_subscription_commands(diff):
