@@ -409,6 +409,22 @@ def test_client_list_shows_subscription_counts_and_flag(pair):
         assert "id=%s " % kv["id"] in listing
 
 
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_client_kill_type_pubsub_kills_only_subscribers(kind, server_factory):
+    srv = server_factory(kind)
+    a = RawClient(srv.host, srv.port)
+    b = RawClient(srv.host, srv.port)
+    s = RawClient(srv.host, srv.port)
+    s.call("SSUBSCRIBE", "only-shard")     # shard subscriptions make a pubsub client too
+    b.call("SUBSCRIBE", "x")
+    b.call("UNSUBSCRIBE", "x")             # no subscription left: a normal client again
+    assert a.call("CLIENT", "KILL", "TYPE", "pubsub") == b":1\r\n"
+    assert s.is_closed_by_peer()
+    assert b.call("PING") == b"+PONG\r\n"
+    for c in (a, b, s):
+        c.close()
+
+
 def test_info_stats_count_channels_patterns_and_shard_channels(pair, fc):
     s = pair()
     ch = uniq()
