@@ -327,6 +327,21 @@ def test_resp3_pushes_and_any_command_while_subscribed(diff, pair):
     diff.check("SUNSUBSCRIBE")
 
 
+def test_resp3_subscriber_blocked_in_blpop_still_receives_messages(diff, pair):
+    p = pair()
+    ch = uniq()
+    key = uniq("list")
+    diff.hello3()
+    diff.check("SUBSCRIBE", ch)
+    for c in (diff.ref, diff.fc):
+        c.send_command("BLPOP", key, "0")
+    time.sleep(0.1)
+    assert p.check("PUBLISH", ch, "while blocked") == b":1\r\n"
+    same_pushes(diff, 1)
+    assert p.check("LPUSH", key, "v") == b":1\r\n"
+    same_pushes(diff, 1)                   # the BLPOP reply
+
+
 def test_resp2_and_resp3_subscribers_of_one_channel(diff, pair):
     p, s3 = pair(), pair()
     ch = uniq()
