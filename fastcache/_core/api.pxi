@@ -91,6 +91,15 @@ def set_option(str name, value):
         # the parent, so copy-on-write copies as few pages as possible (Redis's
         # updateDictResizePolicy).
         dict_can_resize = bool(value)
+    elif name == "loading":
+        global server_loading
+        server_loading = bool(value)
+    elif name == "key-load-delay":
+        global key_load_delay
+        key_load_delay = value
+    elif name == "loading-process-events-interval-bytes":
+        global load_events_bytes
+        load_events_bytes = value
     elif name == "misconf-deny-writes":
         deny_writes_misconf = bool(value)
     elif name == "dirty":

@@ -149,6 +149,8 @@ cdef class ClientBase:
         srv.stat_numconnections += 1
         if self.server is not None:
             self.server.client_connected(self)
+        if self.olen and not self.closed:
+            flush_output(self)      # replies left from the loading phase (adopt_socket)
 
     def connection_lost(self, exc):
         self.closed = True
@@ -194,6 +196,15 @@ cdef class ClientBase:
         if self.close_after_reply:
             self.close_now()
 
+    def adopt_socket(self, int fd, addr, laddr):
+        """Serve a socket accepted while the event loop is blocked (loading at
+        start-up, fastcache/blocked_io.py): replies go out with send() on `fd`;
+        the transport comes later, through connection_made."""
+        self.fd = fd
+        self.addr = addr
+        self.laddr = laddr
+        client_set_addr_c(self)
+
     # ---- Python-side API (admin commands) ----
     def reply(self, obj):
         """Append a Python value encoded as RESP (see fastcache.respvalue)."""
@@ -232,6 +243,10 @@ cdef class ClientBase:
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+    property is_closed:
+        def __get__(self):
+            return self.closed
 
     property dbid:
         def __get__(self):
@@ -389,6 +404,13 @@ cdef void flush_output(ClientBase c):
                     continue
                 break
             off += <size_t>n
+    if off < c.olen and c.transport is None:
+        # a client accepted while the dataset loads (fastcache/blocked_io.py) has
+        # no transport yet: keep the rest until connection_made hands one over
+        if off:
+            memmove(c.obuf, c.obuf + off, c.olen - off)
+            c.olen -= off
+        return
     if off < c.olen:
         # kernel buffer full (or an error the transport will report): queue the rest
         if c.olen - off > PROTO_REPLY_CHUNK_BYTES:
