@@ -83,6 +83,9 @@ class Server:
                      "loading-process-events-interval-bytes"):
             core.set_option(name, cfg.get(name))
             cfg.register_apply(name, self._apply_core(name))
+        # pub/sub family: output buffer limits are enforced by the core (client.pxi)
+        core.set_option("client-output-buffer-limit", cfg.get("client-output-buffer-limit"))
+        cfg.register_apply("client-output-buffer-limit", self._apply_core("client-output-buffer-limit"))
         core.set_option("requirepass", bool(cfg.get("requirepass")))
         cfg.register_apply("requirepass", lambda new, old: core.set_option("requirepass", bool(new)))
         cfg.register_apply("loglevel", lambda new, old: _log.setup(cfg.get("logfile"), new))

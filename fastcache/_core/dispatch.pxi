@@ -247,6 +247,13 @@ cdef void execute_command(ClientBase c):
         cmd.rejected_calls += 1
         add_reply_error(c, E_MISCONF)
         return
+    # pubsub.pxi: a RESP2 client with subscriptions may only run (P|S)SUBSCRIBE,
+    # (P|S)UNSUBSCRIBE, PING, QUIT and RESET (RESP3 mixes pushes and replies,
+    # so it may run anything).  Redis checks this right after MISCONF.
+    if FC_UNLIKELY(c.ps_flag) and c.resp == 2 and not ps_allowed_when_subscribed(cmd):
+        cmd.rejected_calls += 1
+        ps_reject_subscribed(c, cmd)
+        return
     # Loading a dataset at start-up (fastcache/blocked_io.py serves clients from
     # the loader's progress callback): only commands flagged `loading` run, the
     # rest get -LOADING, as processCommand does while server.loading is set.
