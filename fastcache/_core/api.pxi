@@ -97,6 +97,9 @@ def set_option(str name, value):
     elif name == "key-load-delay":
         global key_load_delay
         key_load_delay = value
+    elif name == "rdb-key-save-delay":
+        global key_save_delay
+        key_save_delay = value
     elif name == "loading-process-events-interval-bytes":
         global load_events_bytes
         load_events_bytes = value
