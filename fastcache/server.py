@@ -66,7 +66,7 @@ class Server:
                      "slowlog-log-slower-than", "maxmemory-policy",
                      "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
                      "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
-                     "list-compress-depth"):
+                     "list-compress-depth", "notify-keyspace-events"):
             core.set_option(name, cfg.get(name))
             cfg.register_apply(name, self._apply_core(name))
         core.set_option("requirepass", bool(cfg.get("requirepass")))

@@ -93,6 +93,13 @@ def set_option(str name, value):
         dict_can_resize = bool(value)
     elif name == "misconf-deny-writes":
         deny_writes_misconf = bool(value)
+    elif name == "notify-keyspace-events":
+        # notify.pxi: the config's canonical class string ("AKE", "") -> bits
+        v = value.encode() if isinstance(value, str) else bytes(value)
+        flags = notify_parse_classes(v, len(v))
+        if flags < 0:
+            raise ValueError(value)
+        notify_set_flags(flags)
     elif name == "dirty":
         # changes since the last save: a finished BGSAVE keeps only the changes
         # made while the child was writing (dirty - dirty_before_bgsave)

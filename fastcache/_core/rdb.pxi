@@ -1742,7 +1742,7 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
             empty_all_dbs()
             raise RdbError("RDB has duplicated key in DB %d" % db.id)
         else:
-            db_add(db, e)
+            db_add_quiet(db, e)     # loading emits no "new" events (dbAddRDBLoad)
             if expire != -1:
                 db_set_expire(db, e, expire)
             object_set_lru_lfu(e, lfu_freq, lru_idle)
