@@ -128,3 +128,24 @@ cdef inline void notify_keyspace_event(int type, const char *event, const char *
     that class is enabled (Redis's notifyKeyspaceEvent)."""
     if FC_UNLIKELY(notify_flags & type):
         notify_keyspace_event_slow(type, event, key, klen, dbid)
+
+cdef inline void key_modified(fc_db *db, int type, const char *event,
+                              const char *key, size_t klen) noexcept:
+    """The usual pair after a write: signalModifiedKey (WATCH) then the
+    keyspace event, as most Redis commands do."""
+    signal_modified_key(db, key, klen)
+    notify_keyspace_event(type, event, key, klen, db.id)
+
+cdef inline void arg_modified(ClientBase c, int type, const char *event, int i) noexcept:
+    """key_modified for the key in argv[i] of the current db."""
+    key_modified(c.db, type, event, c.argv[i], c.argvlen[i])
+
+cdef inline void arg_event(ClientBase c, int type, const char *event, int i) noexcept:
+    """A further event for argv[i] (no second WATCH signal)."""
+    notify_keyspace_event(type, event, c.argv[i], c.argvlen[i], c.db.id)
+
+cdef inline void notify_expired_key(fc_db *db, const char *key, size_t klen) noexcept:
+    """An expired key found by a walk (RANDOMKEY, SCAN): the "expired" event and
+    WATCH signal of deleteExpiredKeyAndPropagate.  Call before freeing the key."""
+    notify_keyspace_event(NOTIFY_EXPIRED, b"expired", key, klen, db.id)
+    signal_modified_key(db, key, klen)
