@@ -328,6 +328,8 @@ cdef void cmd_scan(ClientBase c) noexcept:
                 if prop_on:   # expired: propagated as DEL (propagate.pxi)
                     prop_expired_key(c.db, entry_key(e), e.klen)
                 notify_expired_key(c.db, entry_key(e), e.klen)
+                # the TYPE filter's read lookup then misses: "keymiss" too
+                notify_keyspace_event(NOTIFY_KEY_MISS, b"keymiss", entry_key(e), e.klen, c.db.id)
                 db_delete(c.db, entry_key(e), e.klen)
                 srv.stat_expiredkeys += 1
                 continue

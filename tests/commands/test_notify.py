@@ -15,12 +15,18 @@ import time
 import pytest
 
 from support.resp import RawClient, parse
+from support.servers import ServerHandle, fastcache_cmd, reference_cmd
 
 MARK = b"__notify_test_marker__"
 ALL_EVENTS = "AKEnm"
+SLEEP = object()     # [SLEEP, seconds] in a case: pause (lets a short TTL pass)
+NO_ACTIVE_EXPIRE = ["DEBUG", "SET-ACTIVE-EXPIRE", "0"]    # only lazy expiry can delete
 RANDOM_REPLIES = {"SPOP", "SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER"}
 
 S = "SET"
+# DUMP payloads of the string "1" and of the list [x, y] (Redis 7.0, RDB 10)
+DUMP_1 = b"\x00\xc0\x01\n\x00&x\xe7\xb6\xd1\x01\x11\xfc"
+DUMP_LIST = b"\x12\x01\x02\r\r\x00\x00\x00\x02\x00\x81x\x02\x81y\x02\xff\n\x00~\x97[V\x8d\x1a\xfao"
 CASES = [
     # ---- strings ----
     ("set_new", [], [[S, "k", "v"]]),
@@ -76,14 +82,13 @@ CASES = [
     ("copy_list", [["RPUSH", "a", "1", "2"]], [["COPY", "a", "b"]]),
     ("swapdb", [[S, "a", "1"]], [["SWAPDB", "0", "1"], ["SWAPDB", "0", "1"]]),
     ("flushdb", [[S, "a", "1"]], [["FLUSHDB"], ["FLUSHALL"]]),
-    ("dump_restore", [[S, "a", "1"]], [["DEL", "a"], ["RESTORE", "a", "0",
-                                        b"\x00\xc0\x01\n\x00\xbf\xfd\x1b\xe8\xa7\x05\xf7\x04"],
-                                        ["RESTORE", "a", "0", b"\x00\xc0\x01\n\x00\xbf\xfd\x1b\xe8\xa7\x05\xf7\x04",
-                                         "REPLACE"],
-                                        ["RESTORE", "b", "100000", b"\x00\xc0\x01\n\x00\xbf\xfd\x1b\xe8\xa7\x05\xf7\x04"],
-                                        ["RESTORE", "c", "1", b"\x00\xc0\x01\n\x00\xbf\xfd\x1b\xe8\xa7\x05\xf7\x04",
-                                         "ABSTTL"],
-                                        ["DUMP", "nokey"]]),
+    ("dump_restore", [[S, "a", "1"]], [["DEL", "a"], ["RESTORE", "a", "0", DUMP_1],
+                                        ["RESTORE", "a", "0", DUMP_1], ["RESTORE", "a", "0", DUMP_LIST, "REPLACE"],
+                                        ["RESTORE", "b", "100000", DUMP_1], ["RESTORE", "c", "1", DUMP_1, "ABSTTL"],
+                                        ["RESTORE", "a", "1", DUMP_1, "ABSTTL", "REPLACE"],
+                                        ["RESTORE", "d", "0", b"junk"], ["DUMP", "nokey"]]),
+    ("set_ttl_in_other_db", [["SELECT", "5"]], [[S, "k", "v", "EX", "100"], ["EXPIRE", "k", "200"], ["DEL", "k"],
+                                                ["GET", "k"], ["SELECT", "0"], [S, "k", "v"]]),
     # ---- bit operations ----
     ("setbit", [], [["SETBIT", "k", "7", "1"], ["SETBIT", "k", "7", "1"], ["SETBIT", "k", "100", "0"]]),
     ("bit_read_misses", [], [["GETBIT", "k", "1"], ["BITCOUNT", "k"], ["BITPOS", "k", "1"]]),
@@ -163,6 +168,14 @@ CASES = [
 ]
 
 
+def _run(client: RawClient, cmd):
+    """One command of a case; [SLEEP, seconds] pauses instead."""
+    if cmd[0] is SLEEP:
+        time.sleep(cmd[1])
+        return None
+    return parse(client.call(*cmd))
+
+
 def _sub(server) -> RawClient:
     s = RawClient(server.host, server.port)
     assert parse(s.call("PSUBSCRIBE", "*"))[0] == b"psubscribe"
@@ -183,13 +196,13 @@ def record(client: RawClient, server, setup, commands, flags=ALL_EVENTS) -> list
     """Run setup quietly, then commands with notifications on; the messages seen
     (plus each command's reply, so a diverging command is easy to spot)."""
     for cmd in setup:
-        client.call(*cmd)
+        _run(client, cmd)
     sub = _sub(server)
     try:
         assert client.call("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
         out = []
         for cmd in commands:
-            reply = parse(client.call(*cmd))
+            reply = _run(client, cmd)
             if str(cmd[0]).upper() in RANDOM_REPLIES:
                 # which members a random pop picked may differ: compare the shape
                 reply = len(reply) if isinstance(reply, list) else type(reply).__name__
@@ -200,8 +213,63 @@ def record(client: RawClient, server, setup, commands, flags=ALL_EVENTS) -> list
         return out
     finally:
         client.call("CONFIG", "SET", "notify-keyspace-events", "")
+        client.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
         client.call("SELECT", "0")
         sub.close()
+
+
+# Lazy expiry, checked with active expiry off (DEBUG SET-ACTIVE-EXPIRE 0) so that
+# only the commands under test can find the keys expired.
+EXPIRY_CASES = [
+    ("lazy_expire_on_read", [NO_ACTIVE_EXPIRE, [S, "k", "v", "PX", "1"], [S, "j", "v", "PX", "1"],
+                             ["HSET", "h", "f", "v"], ["PEXPIRE", "h", "1"], [SLEEP, 0.02]],
+     [["GET", "k"], ["DEL", "j"], ["HGET", "h", "f"], ["EXISTS", "k"]]),
+    ("lazy_expire_on_write", [NO_ACTIVE_EXPIRE, [S, "k", "5", "PX", "1"], ["RPUSH", "l", "a"], ["PEXPIRE", "l", "1"],
+                              [SLEEP, 0.02]],
+     [["INCR", "k"], ["LPUSH", "l", "b"]]),
+    ("lazy_expire_rename_copy", [NO_ACTIVE_EXPIRE, [S, "a", "1", "PX", "1"], [S, "b", "1"], [S, "c", "1", "PX", "1"],
+                                 [SLEEP, 0.02]],
+     [["RENAME", "a", "x"], ["COPY", "b", "c"]]),
+    ("lazy_expire_rename_target_set", [NO_ACTIVE_EXPIRE, [S, "b", "1"], [S, "d", "1", "PX", "1"], [S, "e", "1", "PX", "1"],
+                                       [SLEEP, 0.02]],
+     [["RENAME", "b", "d"], [S, "e", "2"], ["TTL", "e"]]),
+    ("lazy_expire_move_target", [NO_ACTIVE_EXPIRE, [S, "a", "1"], ["SELECT", "1"], [S, "a", "1", "PX", "1"],
+                                 ["SELECT", "0"], [SLEEP, 0.02]],
+     [["MOVE", "a", "1"]]),
+    ("lazy_expire_randomkey", [NO_ACTIVE_EXPIRE, [S, "k", "1", "PX", "1"], [SLEEP, 0.02]],
+     [["RANDOMKEY"], ["DBSIZE"]]),
+    ("lazy_expire_scan", [NO_ACTIVE_EXPIRE, [S, "k", "1", "PX", "1"], [SLEEP, 0.02]],
+     [["SCAN", "0"], ["DBSIZE"]]),
+    ("lazy_expire_scan_type", [NO_ACTIVE_EXPIRE, [S, "k", "1", "PX", "1"], [SLEEP, 0.02]],
+     [["SCAN", "0", "TYPE", "string"], ["DBSIZE"]]),
+    ("lazy_expire_keys_does_not_delete", [NO_ACTIVE_EXPIRE, [S, "k", "1", "PX", "1"], [SLEEP, 0.02]],
+     [["KEYS", "*"], ["DBSIZE"], ["TYPE", "k"]]),
+]
+
+
+@pytest.fixture(scope="module")
+def debug_pair():
+    """A private reference + fastcache pair that accepts DEBUG (to stop active expiry)."""
+    args = ["--enable-debug-command", "yes"]
+    with ServerHandle(reference_cmd(), args, name="reference") as r, \
+            ServerHandle(fastcache_cmd(), args, name="fastcache") as f:
+        yield r, f
+
+
+@pytest.mark.parametrize("setup,commands", [c[1:] for c in EXPIRY_CASES], ids=[c[0] for c in EXPIRY_CASES])
+def test_lazy_expiry_events_match_reference(debug_pair, setup, commands):
+    """A key found expired by a command is deleted with an "expired" event (not
+    "del"), before the command's own events; a read then also reports "keymiss"."""
+    out = []
+    for server in debug_pair:
+        c = RawClient(server.host, server.port)
+        try:
+            c.call("FLUSHALL")
+            out.append(record(c, server, setup, commands))
+        finally:
+            c.close()
+    assert out[1] == out[0]
+    assert any(b"expired" in x[2] for x in out[0] if x[0] == b"pmessage")
 
 
 @pytest.mark.parametrize("setup,commands", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -209,3 +277,112 @@ def test_events_match_reference(ref, fc, ref_server, fc_server, setup, commands)
     r = record(ref, ref_server, setup, commands)
     f = record(fc, fc_server, setup, commands)
     assert f == r
+
+
+FILTER_SEQUENCE = [[S, "s", "1"], ["INCR", "s"], ["EXPIRE", "s", "100"], ["LPUSH", "l", "a"], ["SADD", "t", "a"],
+                   ["HSET", "h", "a", "1"], ["ZADD", "z", "1", "a"], ["GET", "nokey"], ["DEL", "s", "l"],
+                   ["RENAME", "t", "u"], ["PERSIST", "h"]]
+
+
+@pytest.mark.parametrize("flags", ["K$", "El", "Kg", "Egx", "KEA", "Em", "En", "Kn", "Ks", "Eh", "Kz",
+                                   "Et", "Ad", "A", "g$lshzxetd", "KE", "AKEm", "xeKEm"])
+def test_event_classes_filter_like_reference(ref, fc, ref_server, fc_server, flags):
+    """Only the configured classes reach subscribers, and only on the configured
+    channel kinds (K: __keyspace@, E: __keyevent@); classes without K/E send nothing."""
+    r = record(ref, ref_server, [], FILTER_SEQUENCE, flags)
+    f = record(fc, fc_server, [], FILTER_SEQUENCE, flags)
+    assert f == r
+
+
+@pytest.mark.parametrize("value", ["KEA", "AKE", "Kn", "nK", "AKEnm", "g$lshzxetd", "Ag", "xeKEm", "tdn", "",
+                                   "KKEE", "$", "Agn"])
+def test_config_get_reads_back_canonical_form(diff, value):
+    """CONFIG SET notify-keyspace-events reads back in Redis's canonical order
+    ("KEA" -> "AKE"; the n of "AKEn" is not shown but still in effect)."""
+    try:
+        diff.check("CONFIG", "SET", "notify-keyspace-events", value)
+        diff.check("CONFIG", "GET", "notify-keyspace-events")
+    finally:
+        diff.ref.call("CONFIG", "SET", "notify-keyspace-events", "")
+        diff.fc.call("CONFIG", "SET", "notify-keyspace-events", "")
+
+
+@pytest.mark.parametrize("value", ["Q", "KEA ", "k", "a"])
+def test_config_set_rejects_unknown_classes(diff, value):
+    diff.check("CONFIG", "SET", "notify-keyspace-events", value)
+    diff.check("CONFIG", "GET", "notify-keyspace-events")
+
+
+def _wait_events(sub: RawClient, n: int, timeout: float = 5.0) -> list:
+    out = []
+    deadline = time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < deadline:
+        out.append(tuple(parse(sub.read_reply(timeout=max(0.1, deadline - time.monotonic())))))
+    return out
+
+
+def _active_expiry_events(client: RawClient, server) -> list:
+    sub = _sub(server)
+    try:
+        client.call("CONFIG", "SET", "notify-keyspace-events", "KEx")
+        client.call("SELECT", "3")
+        client.call(S, b"k\x00bin", "v", "PX", "30")
+        # nobody touches the key: only the active expiry cycle can delete it
+        return _wait_events(sub, 2)
+    finally:
+        client.call("CONFIG", "SET", "notify-keyspace-events", "")
+        client.call("SELECT", "0")
+        sub.close()
+
+
+def test_active_expiry_sends_expired_with_the_keys_db(ref, fc, ref_server, fc_server):
+    r = _active_expiry_events(ref, ref_server)
+    f = _active_expiry_events(fc, fc_server)
+    assert r == [(b"pmessage", b"*", b"__keyspace@3__:k\x00bin", b"expired"),
+                 (b"pmessage", b"*", b"__keyevent@3__:expired", b"k\x00bin")]
+    assert f == r
+
+
+def _served_pop_events(client: RawClient, server, block_cmd, push_cmds) -> list:
+    """A client blocks on block_cmd; push_cmds wake it: the events of the push and
+    of the pop served to the blocked client, in order."""
+    blocker = RawClient(server.host, server.port)
+    sub = _sub(server)
+    try:
+        client.call("CONFIG", "SET", "notify-keyspace-events", ALL_EVENTS)
+        blocker.send_command(*block_cmd)
+        # wait until the server has parked it
+        deadline = time.monotonic() + 5
+        while b"blocked_clients:1" not in client.call("INFO", "clients") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        replies = [parse(client.call(*cmd)) for cmd in push_cmds]
+        replies.append(parse(blocker.read_reply(timeout=5)))
+        client.call("CONFIG", "SET", "notify-keyspace-events", "")
+        client.call("PUBLISH", MARK, "x")
+        return replies + _drain(sub)
+    finally:
+        client.call("CONFIG", "SET", "notify-keyspace-events", "")
+        blocker.close()
+        sub.close()
+
+
+@pytest.mark.parametrize("block_cmd,push_cmds", [
+    (["BLPOP", "l", "0"], [["RPUSH", "l", "a"]]),
+    (["BRPOP", "l", "0"], [["RPUSH", "l", "a", "b"]]),
+    (["BLMOVE", "l", "m", "LEFT", "RIGHT", "0"], [["LPUSH", "l", "a"]]),
+    (["BRPOPLPUSH", "l", "l", "0"], [["LPUSH", "l", "a"]]),
+    (["BLMPOP", "0", "2", "q", "l", "RIGHT", "COUNT", "5"], [["RPUSH", "l", "a", "b"]]),
+    (["BZPOPMIN", "z", "0"], [["ZADD", "z", "1", "a"]]),
+    (["BZMPOP", "0", "1", "z", "MAX", "COUNT", "2"], [["ZADD", "z", "1", "a", "2", "b", "3", "c"]]),
+], ids=["blpop", "brpop", "blmove", "brpoplpush_same", "blmpop", "bzpopmin", "bzmpop"])
+def test_served_blocking_pops_emit_pop_events(ref, fc, ref_server, fc_server, block_cmd, push_cmds):
+    r = _served_pop_events(ref, ref_server, block_cmd, push_cmds)
+    f = _served_pop_events(fc, fc_server, block_cmd, push_cmds)
+    assert f == r
+
+
+def test_notifications_off_publish_nothing(ref, fc, ref_server, fc_server):
+    """The default (empty) setting sends no message at all."""
+    cmds = [[S, "k", "v"], ["DEL", "k"], ["GET", "k"], ["LPUSH", "l", "a"], ["LPOP", "l"]]
+    assert record(fc, fc_server, [], cmds, "") == record(ref, ref_server, [], cmds, "")
+    assert [x for x in record(fc, fc_server, [], cmds, "") if x[0] != "reply"] == []
