@@ -209,6 +209,8 @@ cdef bytes _cstr_trunc(bytes s, Py_ssize_t n):
 
 # Set by core.set_option("misconf-deny-writes") from the snapshot orchestration.
 cdef bint deny_writes_misconf = False
+# Set by core.set_option("loading") while the server loads its dataset.
+cdef bint server_loading = False
 
 cdef void execute_command(ClientBase c):
     cdef fc_command *cmd = lookup_command(c.argv[0], c.argvlen[0])
@@ -244,6 +246,20 @@ cdef void execute_command(ClientBase c):
             (cmd.parent == NULL and cmd.namelen == 4 and memcmp(cmd.name, b"ping", 4) == 0)):
         cmd.rejected_calls += 1
         add_reply_error(c, E_MISCONF)
+        return
+    # pubsub.pxi: a RESP2 client with subscriptions may only run (P|S)SUBSCRIBE,
+    # (P|S)UNSUBSCRIBE, PING, QUIT and RESET (RESP3 mixes pushes and replies,
+    # so it may run anything).  Redis checks this right after MISCONF.
+    if FC_UNLIKELY(c.ps_flag) and c.resp == 2 and not ps_allowed_when_subscribed(cmd):
+        cmd.rejected_calls += 1
+        ps_reject_subscribed(c, cmd)
+        return
+    # Loading a dataset at start-up (fastcache/blocked_io.py serves clients from
+    # the loader's progress callback): only commands flagged `loading` run, the
+    # rest get -LOADING, as processCommand does while server.loading is set.
+    if FC_UNLIKELY(server_loading) and not (cmd.flags & CMD_LOADING):
+        cmd.rejected_calls += 1
+        add_reply_error(c, E_LOADING)
         return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
     # later input; it re-runs, in arrival order, when the pause ends.

@@ -131,3 +131,5 @@ cdef const char *E_MISCONF = (b"-MISCONF Redis is configured to save RDB snapsho
                               b"instance is configured to report errors during writes if RDB snapshotting fails "
                               b"(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
                               b"the RDB error.\r\n")
+# ---- loading (a dataset is being loaded at start-up: processCommand's gate) ----
+cdef const char *E_LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
