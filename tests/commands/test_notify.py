@@ -402,3 +402,44 @@ def test_notifications_off_publish_nothing(ref, fc, ref_server, fc_server):
     cmds = [[S, "k", "v"], ["DEL", "k"], ["GET", "k"], ["LPUSH", "l", "a"], ["LPOP", "l"]]
     assert record(fc, fc_server, [], cmds, "") == record(ref, ref_server, [], cmds, "")
     assert [x for x in record(fc, fc_server, [], cmds, "") if x[0] != "reply"] == []
+
+
+def test_debug_reload_sends_no_events(debug_pair):
+    """Loading (DEBUG RELOAD) adds keys without "new" events, as Redis's
+    dbAddRDBLoad; the keys read back normally afterwards."""
+    setup = [[S, "a", "1"], ["RPUSH", "l", "x"], ["HSET", "h", "f", "v"], ["SELECT", "2"], [S, "b", "2"],
+             ["SELECT", "0"]]
+    cmds = [["DEBUG", "RELOAD"], ["GET", "a"], ["LPOP", "l"]]
+    out = []
+    for server in debug_pair:
+        c = RawClient(server.host, server.port)
+        try:
+            c.call("FLUSHALL")
+            out.append(record(c, server, setup, cmds))
+        finally:
+            c.close()
+    assert out[1] == out[0]
+    assert [x[2] for x in out[0] if x[0] == b"pmessage"][:2] == [b"__keyspace@0__:l", b"__keyevent@0__:lpop"]
+
+
+def test_startup_option_enables_notifications(server_factory):
+    """notify-keyspace-events given on the command line is in effect from the start."""
+    for kind in ("ref", "fc"):
+        s = server_factory(kind, args=["--notify-keyspace-events", "KEA"])
+        c = RawClient(s.host, s.port)
+        sub = _sub(s)
+        try:
+            assert parse(c.call("CONFIG", "GET", "notify-keyspace-events")) == [b"notify-keyspace-events", b"AKE"]
+            c.call(S, "k", "v")
+            assert _wait_events(sub, 2) == [(b"pmessage", b"*", b"__keyspace@0__:k", b"set"),
+                                            (b"pmessage", b"*", b"__keyevent@0__:set", b"k")], kind
+        finally:
+            c.close()
+            sub.close()
+
+
+def test_large_key_and_many_subscribers(ref, fc, ref_server, fc_server):
+    """Channel names longer than any stack buffer, and a key that holds CRLF and NULs."""
+    key = b"\r\n\x00" + b"k" * 70000
+    cmds = [[S, key, "v"], ["APPEND", key, "w"], ["DEL", key]]
+    assert record(fc, fc_server, [], cmds) == record(ref, ref_server, [], cmds)
