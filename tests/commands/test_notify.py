@@ -443,3 +443,77 @@ def test_large_key_and_many_subscribers(ref, fc, ref_server, fc_server):
     key = b"\r\n\x00" + b"k" * 70000
     cmds = [[S, key, "v"], ["APPEND", key, "w"], ["DEL", key]]
     assert record(fc, fc_server, [], cmds) == record(ref, ref_server, [], cmds)
+
+
+# ---- WATCH: every modified key is signalled (signal_modified_key) --------------------
+# The WATCH machinery belongs to the transactions family (multi.pxi); these cases check
+# that each command signals the keys it changes.  They skip until MULTI exists.
+
+WATCH_CASES = [
+    ("set", [[S, "k", "1"]], [[S, "k", "2"]]),
+    ("set_same_value", [[S, "k", "1"]], [[S, "k", "1"]]),
+    ("set_nx_fails", [[S, "k", "1"]], [[S, "k", "2", "NX"]]),
+    ("get_only", [[S, "k", "1"]], [["GET", "k"]]),
+    ("del", [[S, "k", "1"]], [["DEL", "k"]]),
+    ("del_missing", [], [["DEL", "k"]]),
+    ("expire", [[S, "k", "1"]], [["EXPIRE", "k", "100"]]),
+    ("expire_nx_fails", [[S, "k", "1", "EX", "100"]], [["EXPIRE", "k", "50", "NX"]]),
+    ("persist", [[S, "k", "1", "EX", "100"]], [["PERSIST", "k"]]),
+    ("rename_from", [[S, "k", "1"]], [["RENAME", "k", "j"]]),
+    ("rename_to", [[S, "j", "1"]], [["RENAME", "j", "k"]]),
+    ("move", [[S, "k", "1"]], [["MOVE", "k", "1"]]),
+    ("copy_to", [[S, "j", "1"]], [["COPY", "j", "k"]]),
+    ("incr", [], [["INCR", "k"]]),
+    ("append", [[S, "k", "1"]], [["APPEND", "k", "x"]]),
+    ("setrange_empty", [[S, "k", "1"]], [["SETRANGE", "k", "0", ""]]),
+    ("setbit", [], [["SETBIT", "k", "1", "1"]]),
+    ("bitfield", [], [["BITFIELD", "k", "SET", "u8", "0", "5"]]),
+    ("bitop", [[S, "j", "x"]], [["BITOP", "NOT", "k", "j"]]),
+    ("lpush", [], [["LPUSH", "k", "a"]]),
+    ("lpushx_missing", [], [["LPUSHX", "k", "a"]]),
+    ("lpop_to_empty", [["RPUSH", "k", "a"]], [["LPOP", "k"]]),
+    ("lmove_to", [["RPUSH", "j", "a"]], [["LMOVE", "j", "k", "LEFT", "LEFT"]]),
+    ("ltrim_nothing", [["RPUSH", "k", "a"]], [["LTRIM", "k", "0", "-1"]]),
+    ("sadd", [], [["SADD", "k", "a"]]),
+    ("smove_to", [["SADD", "j", "a"]], [["SMOVE", "j", "k", "a"]]),
+    ("sinterstore", [["SADD", "j", "a"]], [["SINTERSTORE", "k", "j"]]),
+    ("hset", [], [["HSET", "k", "f", "v"]]),
+    ("hdel_missing_field", [["HSET", "k", "f", "v"]], [["HDEL", "k", "zz"]]),
+    ("zadd", [], [["ZADD", "k", "1", "a"]]),
+    ("zadd_no_change", [["ZADD", "k", "1", "a"]], [["ZADD", "k", "1", "a"]]),
+    ("zunionstore", [["ZADD", "j", "1", "a"]], [["ZUNIONSTORE", "k", "1", "j"]]),
+    ("zpopmin", [["ZADD", "k", "1", "a", "2", "b"]], [["ZPOPMIN", "k"]]),
+    ("sort_store", [["RPUSH", "j", "2", "1"]], [["SORT", "j", "STORE", "k"]]),
+    ("restore", [], [["RESTORE", "k", "0", DUMP_1]]),
+    ("flushdb", [[S, "k", "1"]], [["FLUSHDB"]]),
+    ("flushall_empty_db", [], [["FLUSHALL"]]),
+    ("flushall", [[S, "k", "1"]], [["FLUSHALL"]]),
+    ("swapdb_key_in_other", [["SELECT", "1"], [S, "k", "1"], ["SELECT", "0"]], [["SWAPDB", "0", "1"]]),
+    ("swapdb_missing_both", [], [["SWAPDB", "0", "1"]]),
+]
+
+
+def _watch_exec(server, setup, touch) -> bytes:
+    a = RawClient(server.host, server.port)
+    b = RawClient(server.host, server.port)
+    try:
+        a.call("FLUSHALL")
+        for cmd in setup:
+            _run(a, cmd)
+        if parse(a.call("WATCH", "k")) != "OK":
+            pytest.skip("WATCH is not implemented yet")
+        for cmd in touch:
+            b.call(*cmd)
+        a.call("MULTI")
+        a.call("PING")
+        return a.call("EXEC")
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("setup,touch", [c[1:] for c in WATCH_CASES], ids=[c[0] for c in WATCH_CASES])
+def test_watch_sees_modified_keys_like_reference(ref_server, fc_server, setup, touch):
+    r = _watch_exec(ref_server, setup, touch)
+    f = _watch_exec(fc_server, setup, touch)
+    assert f == r
