@@ -1373,6 +1373,7 @@ cdef void cmd_restore(ClientBase c) noexcept:
         entry_free(e)
         if deleted:
             srv.dirty += 1
+            arg_modified(c, NOTIFY_GENERIC, b"del", 1)
             if prop_on:     # propagate.pxi: only the deletion happened: DEL key
                 prop_rewrite_del(c, 1)
         add_reply_ok(c)
@@ -1386,6 +1387,8 @@ cdef void cmd_restore(ClientBase c) noexcept:
             prop_rewrite_arg_ll(c, 2, ttl, b"ABSTTL")
     object_set_lru_lfu(e, lfu_freq, lru_idle)
     srv.dirty += 1
+    # "new" came from db_add; a replaced key gets no "del" of its own
+    arg_modified(c, NOTIFY_GENERIC, b"restore", 1)
     add_reply_ok(c)
 
 def dump_value(bytes key, int dbid=0):
@@ -1820,7 +1823,7 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
             empty_all_dbs()
             raise RdbError("RDB has duplicated key in DB %d" % db.id)
         else:
-            db_add(db, e)
+            db_add_quiet(db, e)     # loading emits no "new" events (dbAddRDBLoad)
             if expire != -1:
                 db_set_expire(db, e, expire)
             object_set_lru_lfu(e, lfu_freq, lru_idle)
