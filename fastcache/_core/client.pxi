@@ -86,6 +86,18 @@ cdef class ClientBase:
     # aof (aof.pxi): the client's replies wait for the AOF fsync (appendfsync
     # always) and it sits in the held list until the before-sleep step
     cdef bint aof_held
+    # transactions (multi.pxi): MF_* flags, the queue of copied commands (its
+    # union of command flags and CLIENT LIST multi-mem), the chain of watched
+    # keys; deny_blocking while EXEC runs its commands (blocking commands then
+    # reply as if timed out: CLIENT_DENY_BLOCKING)
+    cdef int mflags
+    cdef mc_cmd *mqueue
+    cdef int mcount
+    cdef int mcap
+    cdef uint64_t mcmd_flags
+    cdef size_t mmem
+    cdef wk_watch *watched
+    cdef public bint deny_blocking
 
     def __cinit__(self):
         global next_client_id
@@ -108,6 +120,7 @@ cdef class ClientBase:
         self.last_cmd = b"NULL"
 
     def __dealloc__(self):
+        multi_client_release(self)      # a connection-less client never saw connection_lost
         fc_free(self.qbuf)
         fc_free(self.obuf)
         fc_free(self.argv)
@@ -156,6 +169,7 @@ cdef class ClientBase:
             blocked_client_disconnected(self)   # leave key queues and the timeout heap
         if self.is_monitor or self.pause_blocked:
             client_unlink_admin(self)   # leave the monitor / postponed lists
+        multi_client_release(self)      # multi.pxi: drop the queue and every WATCH
         if self.server is not None:
             self.server.client_disconnected(self)
         self.transport = None
