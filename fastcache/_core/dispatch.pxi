@@ -277,8 +277,9 @@ cdef void execute_command(ClientBase c):
         reject_command(c, cmd, E_MISCONF)
         return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
-    # later input; it re-runs, in arrival order, when the pause ends.
-    if FC_UNLIKELY(pause_type != 0) and pause_applies(c, cmd):
+    # later input; it re-runs, in arrival order, when the pause ends.  An EXEC
+    # whose queue holds a write is paused like a write (multi.pxi).
+    if FC_UNLIKELY(pause_type != 0) and (pause_applies(c, cmd) or exec_pause_applies(c, cmd)):
         postpone_client(c)
         return
     # multi.pxi: inside MULTI, every command but EXEC/DISCARD/MULTI/WATCH/QUIT/

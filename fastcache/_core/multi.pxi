@@ -372,6 +372,12 @@ cdef void exec_command_abort(ClientBase c, const char *err, size_t n) noexcept:
     if FC_UNLIKELY(n_monitors > 0):
         feed_monitors(c)
 
+cdef bint exec_pause_applies(ClientBase c, fc_command *cmd) noexcept:
+    """CLIENT PAUSE WRITE: an EXEC that will run a write (or may-replicate)
+    command is postponed like one (processCommand's is_may_replicate_command)."""
+    return (cmd.proc == <cmd_proc>cmd_exec and not c.is_master and
+            (c.mcmd_flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0)
+
 cdef void multi_client_release(ClientBase c) noexcept:
     """Disconnect / dealloc: free the transaction and every watch."""
     if c.mqueue != NULL or c.mflags != 0 or c.watched != NULL:
