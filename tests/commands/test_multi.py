@@ -639,6 +639,21 @@ def test_monitor_shows_queued_commands_when_executed(server_factory):
     assert lines["ref"] == lines["fc"]
 
 
+def test_slowlog_logs_the_commands_inside_exec_not_exec(server_factory):
+    ref, fc = _pair(server_factory)
+    logs = {}
+    for name, server in (("ref", ref), ("fc", fc)):
+        c = RawClient(*server.address)
+        c.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        c.call("SLOWLOG", "RESET")
+        for cmd in (["MULTI"], ["SET", "a", "1"], ["GET", "a"], ["EXEC"], ["MULTI"], ["DISCARD"]):
+            c.call(*cmd)
+        entries = parse(c.call("SLOWLOG", "GET", "-1"))
+        logs[name] = [e[3] for e in entries]      # the argv of each entry, newest first
+        c.close()
+    assert logs["ref"] == logs["fc"]
+
+
 # ---- propagation (AOF bytes of the reference) ---------------------------------------------
 
 @pytest.fixture
