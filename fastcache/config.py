@@ -841,6 +841,7 @@ PARAMS = [
     _I("list-compress-depth", 0, 0, INT_MAX),
     _I("rdb-key-save-delay", 0, INT_MIN, INT_MAX, HIDDEN),
     _I("key-load-delay", 0, INT_MIN, INT_MAX, HIDDEN),
+    _I("loading-process-events-interval-bytes", 2 * 1024 * 1024, 1024, INT_MAX, HIDDEN),
     _I("active-expire-effort", 1, 1, 10),
     # hz: Redis clamps the stored value into [1, 500] when it is set.
     _I("hz", 10, 0, INT_MAX, apply="cron", clamp=(1, 500)),

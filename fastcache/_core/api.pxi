@@ -91,6 +91,20 @@ def set_option(str name, value):
         # the parent, so copy-on-write copies as few pages as possible (Redis's
         # updateDictResizePolicy).
         dict_can_resize = bool(value)
+    elif name == "loading":
+        global server_loading
+        server_loading = bool(value)
+    elif name == "key-load-delay":
+        global key_load_delay
+        key_load_delay = value
+    elif name == "loading-process-events-interval-bytes":
+        global load_events_bytes
+        load_events_bytes = value
+    elif name == "client-output-buffer-limit":
+        # {class: (hard, soft, seconds)} from config.py (client.pxi's limits)
+        for cname, k in (("normal", 0), ("slave", 1), ("pubsub", 2)):
+            if cname in value:
+                obuf_hard[k], obuf_soft[k], obuf_soft_secs[k] = value[cname]
     elif name == "misconf-deny-writes":
         deny_writes_misconf = bool(value)
     elif name == "dirty":

@@ -209,6 +209,8 @@ cdef bytes _cstr_trunc(bytes s, Py_ssize_t n):
 
 # Set by core.set_option("misconf-deny-writes") from the snapshot orchestration.
 cdef bint deny_writes_misconf = False
+# Set by core.set_option("loading") while the server loads its dataset.
+cdef bint server_loading = False
 
 cdef void reject_command(ClientBase c, fc_command *cmd, const char *err) noexcept:
     """rejectCommand: processCommand refuses `cmd` with the pre-built error line
@@ -275,6 +277,21 @@ cdef void execute_command(ClientBase c):
             (cmd.proc == <cmd_proc>cmd_exec and (c.mcmd_flags & CMD_WRITE)) or
             (cmd.parent == NULL and cmd.namelen == 4 and memcmp(cmd.name, b"ping", 4) == 0)):
         reject_command(c, cmd, E_MISCONF)
+        return
+    # pubsub.pxi: a RESP2 client with subscriptions may only run (P|S)SUBSCRIBE,
+    # (P|S)UNSUBSCRIBE, PING, QUIT and RESET (RESP3 mixes pushes and replies,
+    # so it may run anything).  Redis checks this right after MISCONF.
+    # (multi.pxi: through reject_command_py, so that inside MULTI the refusal
+    # flags the transaction and a refused EXEC reports EXECABORT with this text)
+    if FC_UNLIKELY(c.ps_flag) and c.resp == 2 and not ps_allowed_when_subscribed(cmd):
+        reject_command_py(c, cmd, b"ERR Can't execute '" + <bytes>cmd.name + b"': only (P|S)SUBSCRIBE / "
+                          b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+        return
+    # Loading a dataset at start-up (fastcache/blocked_io.py serves clients from
+    # the loader's progress callback): only commands flagged `loading` run, the
+    # rest get -LOADING, as processCommand does while server.loading is set.
+    if FC_UNLIKELY(server_loading) and not (cmd.flags & CMD_LOADING):
+        reject_command(c, cmd, E_LOADING)
         return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
     # later input; it re-runs, in arrival order, when the pause ends.  An EXEC

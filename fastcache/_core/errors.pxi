@@ -140,3 +140,5 @@ cdef const char *E_NO_MULTI_CMD = b"-ERR Command not allowed inside a transactio
 cdef const char *E_EXECABORT = b"-EXECABORT Transaction discarded because of previous errors.\r\n"
 # prefix of execCommandAbort's reply; the rejection's text (without '-') follows
 cdef const char *E_EXECABORT_BECAUSE = b"EXECABORT Transaction discarded because of: "
+# ---- loading (a dataset is being loaded at start-up: processCommand's gate) ----
+cdef const char *E_LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"

@@ -398,20 +398,11 @@ class Snapshotter:
         like Redis's rdbLoad.  Raises RdbLoadFailed."""
         path = path or self.path()
         self.loading = True
-        last = [time.monotonic()]
-
-        def progress(*args):
-            # at most one line a second: big files show they are moving
-            now = time.monotonic()
-            if now - last[0] >= 1.0:
-                last[0] = now
-                if len(args) >= 2 and args[1]:
-                    logger.info("Loading RDB: %d%% (%d of %d bytes)"
-                                % (args[0] * 100 // args[1], args[0], args[1]))
-                elif args:
-                    # the codec reports keys loaded so far (every 1M keys)
-                    logger.info("Loading RDB: %s keys loaded so far" % (args[0],))
-
+        try:
+            total = os.path.getsize(path)
+        except OSError:
+            total = 0
+        progress = self.server.loading_begin(total, "RDB")
         try:
             info = core.rdb_load(path, progress)
         except OSError as exc:
@@ -428,6 +419,7 @@ class Snapshotter:
             raise RdbLoadFailed(str(exc)) from exc
         finally:
             self.loading = False
+            self.server.loading_end()
         aux = info.get("aux") or {}
         ver = _aux_get(aux, "redis-ver")
         if ver:
@@ -476,7 +468,7 @@ class Snapshotter:
         """The rdb_* / loading fields of INFO persistence, in Redis's order."""
         now = int(time.time())
         return [
-            ("loading", 1 if self.loading else 0),
+            ("loading", 1 if getattr(self.server, "loading", False) else 0),
             ("async_loading", 0), ("current_cow_peak", 0), ("current_cow_size", 0),
             ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
             ("current_save_keys_processed", 0), ("current_save_keys_total", 0),

@@ -155,6 +155,19 @@ def test_hello_inside_exec_switches_protocol_mid_reply(diff):
     diff.hello2()
 
 
+def test_subscribe_inside_exec_enters_subscribed_mode(diff):
+    diff.check_many([["MULTI"], ["SUBSCRIBE", "ch"], ["PING"], ["EXEC"], ["PING"], ["GET", "a"]])
+    diff.check("RESET")
+
+
+def test_resp2_subscribed_mode_refusals_flag_and_abort(diff):
+    # MULTI, DISCARD and EXEC are refused in RESP2 subscribed mode; a refused EXEC
+    # reports EXECABORT with the refusal's text
+    diff.check_many([["SUBSCRIBE", "ch"], ["MULTI"], ["DISCARD"], ["EXEC"], ["EXEC", "x"], ["WATCH", "k"],
+                     ["PING"], ["RESET"], ["EXEC"]])
+    diff.check_many([["MULTI"], ["SUBSCRIBE", "ch"], ["EXEC"], ["EXEC"], ["UNSUBSCRIBE"]])
+
+
 # ---- RESP3 ------------------------------------------------------------------------------
 
 def test_exec_replies_in_resp3(diff):
