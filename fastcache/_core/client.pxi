@@ -92,6 +92,18 @@ cdef class ClientBase:
     # aof (aof.pxi): the client's replies wait for the AOF fsync (appendfsync
     # always) and it sits in the held list until the before-sleep step
     cdef bint aof_held
+    # transactions (multi.pxi): MF_* flags, the queue of copied commands (its
+    # union of command flags and CLIENT LIST multi-mem), the chain of watched
+    # keys; deny_blocking while EXEC runs its commands (blocking commands then
+    # reply as if timed out: CLIENT_DENY_BLOCKING)
+    cdef int mflags
+    cdef mc_cmd *mqueue
+    cdef int mcount
+    cdef int mcap
+    cdef uint64_t mcmd_flags
+    cdef size_t mmem
+    cdef wk_watch *watched
+    cdef public bint deny_blocking
     # pub/sub (pubsub.pxi): channel / shard channel node sets, pattern nodes in
     # subscription order, CLIENT_PUBSUB (any subscription: RESP2 subscribed
     # mode, the pubsub output buffer class), and membership of the pending
@@ -127,6 +139,7 @@ cdef class ClientBase:
         self.last_cmd = b"NULL"
 
     def __dealloc__(self):
+        multi_client_release(self)      # a connection-less client never saw connection_lost
         fc_free(self.qbuf)
         fc_free(self.obuf)
         fc_free(self.argv)
@@ -180,6 +193,7 @@ cdef class ClientBase:
             blocked_client_disconnected(self)   # leave key queues and the timeout heap
         if self.is_monitor or self.pause_blocked:
             client_unlink_admin(self)   # leave the monitor / postponed lists
+        multi_client_release(self)      # multi.pxi: drop the queue and every WATCH
         if self.ps_flag:
             pubsub_unsubscribe_everything(self)   # pubsub.pxi
         if self.server is not None:
