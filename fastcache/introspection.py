@@ -539,8 +539,9 @@ def _sec_persistence(c, server):
         ]
     aof = getattr(server, "aof", None)
     if aof is not None:
-        # aof_* fields from the AOF orchestration (fastcache/persistence/aof.py)
-        return rdb + aof.info_fields()
+        # aof_* fields from the AOF orchestration (fastcache/persistence/aof.py),
+        # then loading_* while a load is in progress (server.py)
+        return rdb + aof.info_fields() + server.loading_info_fields()
     return rdb + [
         ("aof_enabled", 1 if _cfg(server, "appendonly", False) is True else 0),
         ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0), ("aof_last_rewrite_time_sec", -1),

@@ -92,6 +92,18 @@ cdef class ClientBase:
     # aof (aof.pxi): the client's replies wait for the AOF fsync (appendfsync
     # always) and it sits in the held list until the before-sleep step
     cdef bint aof_held
+    # transactions (multi.pxi): MF_* flags, the queue of copied commands (its
+    # union of command flags and CLIENT LIST multi-mem), the chain of watched
+    # keys; deny_blocking while EXEC runs its commands (blocking commands then
+    # reply as if timed out: CLIENT_DENY_BLOCKING)
+    cdef int mflags
+    cdef mc_cmd *mqueue
+    cdef int mcount
+    cdef int mcap
+    cdef uint64_t mcmd_flags
+    cdef size_t mmem
+    cdef wk_watch *watched
+    cdef public bint deny_blocking
     # pub/sub (pubsub.pxi): channel / shard channel node sets, pattern nodes in
     # subscription order, CLIENT_PUBSUB (any subscription: RESP2 subscribed
     # mode, the pubsub output buffer class), and membership of the pending
@@ -127,6 +139,7 @@ cdef class ClientBase:
         self.last_cmd = b"NULL"
 
     def __dealloc__(self):
+        multi_client_release(self)      # a connection-less client never saw connection_lost
         fc_free(self.qbuf)
         fc_free(self.obuf)
         fc_free(self.argv)
@@ -171,6 +184,8 @@ cdef class ClientBase:
         srv.stat_numconnections += 1
         if self.server is not None:
             self.server.client_connected(self)
+        if self.olen and not self.closed:
+            flush_output(self)      # replies left from the loading phase (adopt_socket)
 
     def connection_lost(self, exc):
         self.closed = True
@@ -178,6 +193,7 @@ cdef class ClientBase:
             blocked_client_disconnected(self)   # leave key queues and the timeout heap
         if self.is_monitor or self.pause_blocked:
             client_unlink_admin(self)   # leave the monitor / postponed lists
+        multi_client_release(self)      # multi.pxi: drop the queue and every WATCH
         if self.ps_flag:
             pubsub_unsubscribe_everything(self)   # pubsub.pxi
         if self.server is not None:
@@ -232,6 +248,15 @@ cdef class ClientBase:
         if self.close_after_reply:
             self.close_now()
 
+    def adopt_socket(self, int fd, addr, laddr):
+        """Serve a socket accepted while the event loop is blocked (loading at
+        start-up, fastcache/blocked_io.py): replies go out with send() on `fd`;
+        the transport comes later, through connection_made."""
+        self.fd = fd
+        self.addr = addr
+        self.laddr = laddr
+        client_set_addr_c(self)
+
     # ---- Python-side API (admin commands) ----
     def reply(self, obj):
         """Append a Python value encoded as RESP (see fastcache.respvalue)."""
@@ -271,6 +296,9 @@ cdef class ClientBase:
         if self.transport is not None:
             self.transport.close()
 
+    property is_closed:
+        def __get__(self):
+            return self.closed
     property pubsub_count:
         """Channels + patterns + shard channels (0: not a pubsub client)."""
         def __get__(self):
@@ -450,6 +478,13 @@ cdef void flush_output(ClientBase c):
                     continue
                 break
             off += <size_t>n
+    if off < c.olen and c.transport is None:
+        # a client accepted while the dataset loads (fastcache/blocked_io.py) has
+        # no transport yet: keep the rest until connection_made hands one over
+        if off:
+            memmove(c.obuf, c.obuf + off, c.olen - off)
+            c.olen -= off
+        return
     if off < c.olen:
         # kernel buffer full (or an error the transport will report): queue the rest
         queued += c.olen - off
