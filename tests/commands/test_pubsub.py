@@ -342,6 +342,22 @@ def test_resp3_subscriber_blocked_in_blpop_still_receives_messages(diff, pair):
     same_pushes(diff, 1)                   # the BLPOP reply
 
 
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_events_published_outside_a_client_batch_are_delivered(kind, server_factory):
+    """Active expiry runs from the cron, not from a client's input: its keyspace
+    event still reaches the subscriber promptly (no other client traffic)."""
+    srv = server_factory(kind, args=["--notify-keyspace-events", "Ex", "--hz", "100"])
+    sub = RawClient(srv.host, srv.port)
+    w = RawClient(srv.host, srv.port)
+    assert sub.call("SUBSCRIBE", "__keyevent@0__:expired").endswith(b":1\r\n")
+    assert w.call("SET", "k", "v", "PX", "30") == b"+OK\r\n"
+    t = time.monotonic()
+    assert parse(sub.read_reply(timeout=5)) == [b"message", b"__keyevent@0__:expired", b"k"]
+    assert time.monotonic() - t < 2.0
+    sub.close()
+    w.close()
+
+
 def test_resp2_and_resp3_subscribers_of_one_channel(diff, pair):
     p, s3 = pair(), pair()
     ch = uniq()
