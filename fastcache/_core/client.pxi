@@ -11,6 +11,11 @@
 # output goes through the transport until its buffer drains, so order is kept.
 # When the transport buffer passes its high-water mark, reading pauses (a client
 # that doesn't read its replies can't make us buffer without bound).
+# Output a client gets without asking (pub/sub messages) is bounded by
+# client-output-buffer-limit instead: whenever output is handed to the
+# transport, the bytes it still holds are checked against the client's class
+# (normal / pubsub) and a client over the hard limit, or over the soft limit
+# for longer than its seconds, is aborted with its queued output dropped.
 #
 # Memory ownership: qbuf, obuf, argv arrays and the inline scratch buffer are
 # fc_malloc'ed by the client and freed in __dealloc__.  argv slices point into

@@ -245,6 +245,18 @@ def test_subscription_confirmations_ignore_client_reply_off_and_skip(diff, pair)
     diff.check("CLIENT", "REPLY", "ON")
 
 
+def test_subscribe_inside_multi(diff):
+    ch = uniq()
+    # RESP2: queued, run by EXEC (its confirmation inside EXEC's array), then
+    # the connection is in subscribed mode
+    diff.check_many([("MULTI",), ("SUBSCRIBE", ch), ("PING",), ("EXEC",), ("GET", "x"), ("MULTI",),
+                     ("PING",), ("EXEC",), ("UNSUBSCRIBE",), ("GET", "x")])
+    diff.hello3()
+    diff.check_many([("MULTI",), ("SUBSCRIBE", ch), ("PUBLISH", ch, "z"), ("PSUBSCRIBE", ch + "*"),
+                     ("EXEC",), ("GET", "x")])
+    diff.check("RESET")
+
+
 def test_quit_is_allowed_in_subscribed_mode(diff):
     diff.check("SUBSCRIBE", uniq())
     diff.check_raw_then_close(encode_command("QUIT"))
