@@ -96,6 +96,11 @@ def test_soft_limit_closes_after_its_seconds(kind, server_factory):
     big = b"y" * (16 << 20)     # more than the kernel buffers take
     assert pub.call("PUBLISH", ch, big) == b":1\r\n"      # over the soft limit: clock starts
     assert pub.call("PUBLISH", ch, "small") == b":1\r\n"  # still within its 1 s
+    # the output the subscriber hasn't taken shows as omem (and in tot-mem)
+    line = bytes(parse(pub.call("CLIENT", "LIST", "TYPE", "pubsub"))).decode()
+    kv = dict(x.split("=", 1) for x in line.split())
+    assert int(kv["omem"]) > 2 << 20 and int(kv["tot-mem"]) > int(kv["omem"]), line
+    assert "P" in kv["flags"] and kv["sub"] == "1", line
     time.sleep(2.5)
     pub.call("PUBLISH", ch, "small")                       # over it for > 1 s: closed now
     assert _wait_numsub(pub, ch, 0)
