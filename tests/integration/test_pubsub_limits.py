@@ -122,3 +122,23 @@ def test_reading_subscriber_under_the_limits_is_kept(kind, server_factory):
     assert _numsub(pub, "ok") == 1
     pub.close()
     sub.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_normal_class_limit_closes_a_client_not_reading_a_big_reply(kind, server_factory):
+    srv = server_factory(kind)
+    c = RawClient(srv.host, srv.port, timeout=30)
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0") == b"+OK\r\n"
+    assert c.call("SET", "big", b"b" * (16 << 20)) == b"+OK\r\n"
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    s.connect((srv.host, srv.port))
+    s.sendall(encode_command("CLIENT", "SETNAME", "bigreader") + encode_command("GET", "big"))
+    deadline = time.monotonic() + 10
+    while b"name=bigreader" in bytes(parse(c.call("CLIENT", "LIST"))):
+        assert time.monotonic() < deadline, "the client was not closed"
+        time.sleep(0.05)
+    # a small reply stays well under the limit
+    assert c.call("STRLEN", "big") == b":%d\r\n" % (16 << 20)
+    s.close()
+    c.close()
