@@ -7,10 +7,13 @@ client that writes between WATCH and EXEC.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.diff import Diff
 from support.resp import RawClient, parse
 from test_propagation import Prop, servers  # noqa: F401  (servers: fixture for `prop`)
@@ -700,3 +703,38 @@ def test_aborted_transactions_propagate_nothing(prop):
     for cmd in (["MULTI"], ["SET", "a", "2"], ["EXEC"], ["MULTI"], ["FOO"], ["SET", "a", "3"], ["EXEC"]):
         prop.same(*cmd)
     assert len(prop.check()) == 2      # SELECT + the SET outside
+
+
+# ---- property: random interleavings of two clients --------------------------------------
+
+_PKEY = st.sampled_from([b"a", b"b", b""])
+_PCMD = st.one_of(
+    st.lists(_PKEY, min_size=1, max_size=3).map(lambda ks: (b"WATCH", *ks)),
+    st.sampled_from([(b"UNWATCH",), (b"MULTI",), (b"EXEC",), (b"DISCARD",), (b"FOO",), (b"GET",),
+                     (b"FLUSHDB",), (b"SWAPDB", b"0", b"1"), (b"SELECT", b"0"), (b"SELECT", b"1"),
+                     (b"SAVE",), (b"EXEC", b"x"), (b"BLPOP", b"a", b"0.01")]),
+    st.tuples(st.sampled_from([b"SET", b"LPUSH", b"SADD"]), _PKEY, st.sampled_from([b"1", b"x"])),
+    st.tuples(st.sampled_from([b"INCR", b"DEL", b"GET", b"PERSIST", b"EXISTS"]), _PKEY),
+    st.tuples(st.just(b"EXPIRE"), _PKEY, st.just(b"100")),
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("FASTCACHE_PROPERTY_EXAMPLES", "200")),
+    derandomize=not os.environ.get("FASTCACHE_PROPERTY_RANDOM"),
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seq=st.lists(st.tuples(st.integers(0, 1), _PCMD), min_size=3, max_size=25), resp3=st.booleans())
+def test_random_two_client_transaction_sequences_match_reference(diff, other, seq, resp3):
+    try:
+        for d in (diff, other):
+            d.check_many([[b"RESET"], [b"FLUSHALL"]])
+        if resp3:
+            diff.hello3()
+        for who, argv in seq:
+            (diff, other)[who].check(*argv)
+    finally:
+        for d in (diff, other):
+            d.check(b"RESET")
