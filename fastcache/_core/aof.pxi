@@ -429,6 +429,7 @@ def rewrite_commands(str path, long long timestamp=0, object progress=None):
     aof-use-rdb-preamble no): temp file in the same directory, fsync, rename.
     timestamp > 0 starts the file with a '#TS:<timestamp>' annotation.
     Returns {"keys": n, "bytes": size}; raises OSError on a write error."""
+    global save_next_ms
     cdef bytes bpath = _os.fsencode(path)
     cdef bytes btmp = _os.fsencode(_os.path.join(_os.path.dirname(path) or ".",
                                                  "temp-rewriteaof-%d.aof" % _os.getpid()))
@@ -446,6 +447,7 @@ def rewrite_commands(str path, long long timestamp=0, object progress=None):
     if fd < 0:
         raise OSError(errno, "Failed opening the temp AOF file %s: %s" % (btmp.decode(errors="replace"),
                                                                         _os.strerror(errno)))
+    save_next_ms = fc_mstime() + SAVE_PROGRESS_MS
     update_cached_time()
     now = srv.mstime
     out_init(&o, fd)
@@ -470,7 +472,9 @@ def rewrite_commands(str path, long long timestamp=0, object progress=None):
                     if expire == -1 or expire >= now:
                         aw_key(&o, db, e, expire)
                         keys += 1
-                        if progress is not None and keys % 1000000 == 0:
+                        if FC_UNLIKELY(key_save_delay != 0):
+                            debug_delay(key_save_delay)
+                        if progress is not None and save_progress_due(keys):
                             progress(keys)
                     n = n.next
         if o.failed:

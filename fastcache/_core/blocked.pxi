@@ -629,8 +629,7 @@ cdef void blocking_pop_generic(ClientBase c, int first, int nkeys, int timeout_i
         if prop_on:
             prop_rewrite_key_ll(c, b"RPOP" if tail else b"LPOP", j, before - <long long>ql.count,
                                 count != -1, c.argc)
-        if ql.count == 0:
-            db_delete(c.db, c.argv[j], c.argvlen[j])
+        list_popped(c, j, tail, ql)     # t_list.pxi: "lpop"/"rpop" (+ "del")
         return
     block_for_keys(c, BLOCKED_LIST, first, nkeys, deadline)
 

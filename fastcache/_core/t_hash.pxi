@@ -447,6 +447,7 @@ cdef void hset_generic(ClientBase c, bint reply_ok) noexcept:
             created += 1
         i += 2
     srv.dirty += (c.argc - 2) // 2
+    arg_modified(c, NOTIFY_HASH, b"hset", 1)     # HMSET too
     if reply_ok:
         add_reply_ok(c)
     else:
@@ -471,6 +472,7 @@ cdef void cmd_hsetnx(ClientBase c) noexcept:
     hash_try_conversion(c, e, 2, 3)
     hash_set(e, c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3])
     srv.dirty += 1
+    arg_modified(c, NOTIFY_HASH, b"hset", 1)
     add_reply_int(c, 1)
 
 cdef void cmd_hget(ClientBase c) noexcept:
@@ -506,6 +508,7 @@ cdef void cmd_hdel(ClientBase c) noexcept:
     cdef fc_entry **slot = lookup_write(c, c.argv[1], c.argvlen[1])
     cdef fc_entry *e
     cdef long long deleted = 0
+    cdef bint keyremoved = False
     cdef int i
     if slot == NULL:
         add_reply_int(c, 0)
@@ -520,7 +523,13 @@ cdef void cmd_hdel(ClientBase c) noexcept:
             if hash_len(e) == 0:
                 # Redis stops at the first delete that empties the hash
                 db_delete(c.db, c.argv[1], c.argvlen[1])
+                keyremoved = True
                 break
+    if deleted:
+        # "hdel", then "del" when the hash went empty (hdelCommand)
+        arg_modified(c, NOTIFY_HASH, b"hdel", 1)
+        if keyremoved:
+            arg_event(c, NOTIFY_GENERIC, b"del", 1)
     srv.dirty += deleted
     add_reply_int(c, deleted)
 
@@ -625,6 +634,7 @@ cdef void cmd_hincrby(ClientBase c) noexcept:
     k = fc_ll2string(out, LONG_STR_SIZE, newv)
     hash_set(e, c.argv[2], c.argvlen[2], out, k)
     srv.dirty += 1
+    arg_modified(c, NOTIFY_HASH, b"hincrby", 1)
     add_reply_int(c, newv)
 
 cdef extern from "<math.h>" nogil:
@@ -661,6 +671,7 @@ cdef void cmd_hincrbyfloat(ClientBase c) noexcept:
     k = fc_ld2string(out, MAX_LONG_DOUBLE_CHARS, value, FC_LD_STR_HUMAN)
     hash_set(e, c.argv[2], c.argvlen[2], out, k)
     srv.dirty += 1
+    arg_modified(c, NOTIFY_HASH, b"hincrbyfloat", 1)
     # propagate.pxi: the result as HSET key field value (hincrbyfloatCommand)
     if prop_on:
         prop_begin_override(c)
