@@ -482,20 +482,18 @@ def test_watch_race_with_a_write_from_another_client(diff, other, case):
     diff.check_many(TX)
 
 
-def test_watch_race_with_a_served_blocked_pop(diff, other, ref_server, fc_server):
-    # the pop that serves a blocked client is a write to the key too
+def test_watch_race_with_a_served_blocked_move(diff, other, ref_server, fc_server):
+    # the served BLMOVE writes the watched destination: that touches the watch too
     diff.check("WATCH", "k")
     for c in (other.ref, other.fc):
-        c.send_command("BLPOP", "k", "0")
+        c.send_command("BLMOVE", "src", "k", "LEFT", "LEFT", "0")
     _wait_blocked(diff, 1)
     third = Diff(RawClient(ref_server.host, ref_server.port), RawClient(fc_server.host, fc_server.port))
-    third.check("RPUSH", "x", "a")
-    assert other.ref.read_reply() == other.fc.read_reply()
-    diff.check("UNWATCH")
-    diff.check("WATCH", "k")
-    third.check("LPUSH", "k", "a")
-    assert other.ref.read_reply() == other.fc.read_reply()
-    diff.check_many(TX)
+    third.check("RPUSH", "src", "a")
+    assert other.ref.read_reply() == other.fc.read_reply() == b"$1\r\na\r\n"
+    assert tx(diff) == b"*-1\r\n"
+    third.ref.close()
+    third.fc.close()
 
 
 # ---- CLIENT PAUSE -------------------------------------------------------------------------
