@@ -368,6 +368,19 @@ def test_key_already_expired_at_watch_time_does_not_abort(diff, other):
         assert tx(diff) == b"*1\r\n+PONG\r\n", delete
 
 
+def test_key_already_expired_at_watch_time_then_actively_expired_does_not_abort(diff):
+    diff.check("SET", "e", "v", "PX", "30")
+    time.sleep(0.08)
+    diff.check("WATCH", "e")
+    # wait (bounded) for active expiry to delete it on both servers (DBSIZE does
+    # not expire lazily)
+    deadline = time.monotonic() + 5
+    while diff.ref.call("DBSIZE") != b":0\r\n" or diff.fc.call("DBSIZE") != b":0\r\n":
+        assert time.monotonic() < deadline, "active expiry did not run"
+        time.sleep(0.02)
+    assert tx(diff) == b"*1\r\n+PONG\r\n"
+
+
 def test_key_already_expired_at_watch_time_then_written_aborts(diff, other):
     diff.check("SET", "e", "v", "PX", "30")
     time.sleep(0.08)
