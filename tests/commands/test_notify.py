@@ -517,3 +517,46 @@ def test_watch_sees_modified_keys_like_reference(ref_server, fc_server, setup, t
     r = _watch_exec(ref_server, setup, touch)
     f = _watch_exec(fc_server, setup, touch)
     assert f == r
+
+
+# ---- RESP3: a client subscribed to its own events sees pushes and replies in
+# Redis's order (some commands reply before notifying, e.g. HSET, most after) ----
+
+def _record_resp3_self(server, setup, commands) -> list:
+    c = RawClient(server.host, server.port)
+    admin = RawClient(server.host, server.port)
+    try:
+        admin.call("FLUSHALL")
+        for cmd in setup:
+            _run(admin, cmd)
+        c.call("HELLO", "3")
+        c.call("PSUBSCRIBE", "*")
+        admin.call("CONFIG", "SET", "notify-keyspace-events", ALL_EVENTS)
+        out = []
+        for cmd in commands:
+            if cmd[0] is SLEEP:
+                continue
+            c.send_command(*cmd)
+            while True:
+                frame = c.read_reply(timeout=5)
+                if frame.startswith(b">"):
+                    out.append(("push", parse(frame)))
+                    continue
+                reply = parse(frame)
+                if str(cmd[0]).upper() in RANDOM_REPLIES:
+                    reply = len(reply) if isinstance(reply, (list, set)) else type(reply).__name__
+                out.append(("reply", reply))
+                break
+        admin.call("CONFIG", "SET", "notify-keyspace-events", "")
+        return out
+    finally:
+        admin.call("CONFIG", "SET", "notify-keyspace-events", "")
+        c.close()
+        admin.close()
+
+
+@pytest.mark.parametrize("setup,commands", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_resp3_self_subscriber_sees_reply_and_push_order(ref_server, fc_server, setup, commands):
+    r = _record_resp3_self(ref_server, setup, commands)
+    f = _record_resp3_self(fc_server, setup, commands)
+    assert f == r
