@@ -587,7 +587,12 @@ cdef void expire_generic(ClientBase c, long long basetime, int unit) noexcept:
         # abs-ms, options kept as typed; PEXPIREAT itself goes verbatim
         if prop_on and (basetime != 0 or unit == UNIT_SECONDS):
             prop_rewrite_key_ll(c, b"PEXPIREAT", 1, when, True, 3)
+        srv.dirty += 1
+        # Redis replies before the "expire" event here (and after "del" above):
+        # the order a RESP3 client subscribed to its own events sees
+        add_reply_int(c, 1)
         arg_modified(c, NOTIFY_GENERIC, b"expire", 1)
+        return
     srv.dirty += 1
     add_reply_int(c, 1)
 

@@ -447,11 +447,13 @@ cdef void hset_generic(ClientBase c, bint reply_ok) noexcept:
             created += 1
         i += 2
     srv.dirty += (c.argc - 2) // 2
-    arg_modified(c, NOTIFY_HASH, b"hset", 1)     # HMSET too
     if reply_ok:
         add_reply_ok(c)
     else:
         add_reply_int(c, created)
+    # after the reply, as hsetCommand (a RESP3 self-subscriber sees this order);
+    # HMSET too.  The other hash writes below do the same.
+    arg_modified(c, NOTIFY_HASH, b"hset", 1)
 
 cdef void cmd_hset(ClientBase c) noexcept:
     hset_generic(c, False)
@@ -472,8 +474,8 @@ cdef void cmd_hsetnx(ClientBase c) noexcept:
     hash_try_conversion(c, e, 2, 3)
     hash_set(e, c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3])
     srv.dirty += 1
-    arg_modified(c, NOTIFY_HASH, b"hset", 1)
     add_reply_int(c, 1)
+    arg_modified(c, NOTIFY_HASH, b"hset", 1)
 
 cdef void cmd_hget(ClientBase c) noexcept:
     cdef bint wt
@@ -634,8 +636,8 @@ cdef void cmd_hincrby(ClientBase c) noexcept:
     k = fc_ll2string(out, LONG_STR_SIZE, newv)
     hash_set(e, c.argv[2], c.argvlen[2], out, k)
     srv.dirty += 1
-    arg_modified(c, NOTIFY_HASH, b"hincrby", 1)
     add_reply_int(c, newv)
+    arg_modified(c, NOTIFY_HASH, b"hincrby", 1)
 
 cdef extern from "<math.h>" nogil:
     bint isnan(long double x)
@@ -671,7 +673,6 @@ cdef void cmd_hincrbyfloat(ClientBase c) noexcept:
     k = fc_ld2string(out, MAX_LONG_DOUBLE_CHARS, value, FC_LD_STR_HUMAN)
     hash_set(e, c.argv[2], c.argvlen[2], out, k)
     srv.dirty += 1
-    arg_modified(c, NOTIFY_HASH, b"hincrbyfloat", 1)
     # propagate.pxi: the result as HSET key field value (hincrbyfloatCommand)
     if prop_on:
         prop_begin_override(c)
@@ -684,6 +685,7 @@ cdef void cmd_hincrbyfloat(ClientBase c) noexcept:
     # a plain bulk string in RESP3 too (addReplyBulkCBuffer), unlike INCRBYFLOAT's
     # helper which would send a RESP3 double
     add_reply_bulk(c, out, k)
+    arg_modified(c, NOTIFY_HASH, b"hincrbyfloat", 1)
 
 # ---- HRANDFIELD ------------------------------------------------------------------------
 

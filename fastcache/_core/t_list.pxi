@@ -287,9 +287,9 @@ cdef void cmd_linsert(ClientBase c) noexcept:
         while p != NULL:
             if fc_lp_compare(p, <const unsigned char *>c.argv[3], <uint32_t>c.argvlen[3]):
                 ql_insert(ql, n, p, after, c.argv[4], c.argvlen[4])
+                arg_modified(c, NOTIFY_LIST, b"linsert", 1)     # before the reply, as Redis
                 add_reply_int(c, <long long>ql.count)
                 srv.dirty += 1
-                arg_modified(c, NOTIFY_LIST, b"linsert", 1)
                 return
             p = fc_lp_next(n.lp, p)
         ql_node_done(n)

@@ -714,6 +714,8 @@ cdef void cmd_spop(ClientBase c) noexcept:
         return
     v = setv_load(e)
     setv_random(&v, &el)
+    # spopCommand: "spop" before the reply, "del" after it
+    arg_event(c, NOTIFY_SET, b"spop", 1)
     add_reply_elem(c, &el)
     if prop_on:     # propagate.pxi: SREM key member (even when it empties the set)
         prop_begin_override(c)
@@ -721,7 +723,6 @@ cdef void cmd_spop(ClientBase c) noexcept:
         prop_add_key_member(c, b"SREM", 4, 1, s, n)
     setv_remove_elem(&v, &el)
     setv_store(e, &v)
-    arg_event(c, NOTIFY_SET, b"spop", 1)
     if setv_size(&v) == 0:
         db_delete(c.db, c.argv[1], c.argvlen[1])
         arg_event(c, NOTIFY_GENERIC, b"del", 1)

@@ -397,11 +397,11 @@ cdef void zadd_generic(ClientBase c, int flags) noexcept:
                        flags, &newscore)
         if ret & ZADD_OUT_NAN:
             srv.dirty += added + updated
-            if added or updated:     # Redis's cleanup path notifies what was done
-                arg_modified(c, NOTIFY_ZSET, b"zincr" if incr else b"zadd", 1)
             if scores != stack_scores:
                 fc_free(scores)
             add_reply_error(c, E_ZSET_NAN)
+            if added or updated:     # Redis's cleanup path notifies what was done
+                arg_modified(c, NOTIFY_ZSET, b"zincr" if incr else b"zadd", 1)
             return
         if ret & ZADD_OUT_ADDED:
             added += 1
@@ -413,9 +413,6 @@ cdef void zadd_generic(ClientBase c, int flags) noexcept:
     if scores != stack_scores:
         fc_free(scores)
     srv.dirty += added + updated
-    if added or updated:
-        # ZINCRBY and ZADD INCR are "zincr"
-        arg_modified(c, NOTIFY_ZSET, b"zincr" if incr else b"zadd", 1)
     if incr:
         if processed:
             add_reply_score(c, score)
@@ -423,6 +420,10 @@ cdef void zadd_generic(ClientBase c, int flags) noexcept:
             add_reply_null(c)
     else:
         add_reply_int(c, added + updated if ch else added)
+    if added or updated:
+        # after the reply (zaddGenericCommand's cleanup); ZINCRBY and ZADD INCR
+        # are "zincr"
+        arg_modified(c, NOTIFY_ZSET, b"zincr" if incr else b"zadd", 1)
 
 cdef void cmd_zadd(ClientBase c) noexcept:
     zadd_generic(c, 0)
@@ -610,16 +611,19 @@ cdef inline void zr_emit(ClientBase c, zr_out *o, zsl_node *n) noexcept:
 
 cdef void zr_finish(ClientBase c, zr_out *o, int dstidx) noexcept:
     if o.dst != NULL:
+        # zrangeResultFinalizeStore's order: store ("new"), reply, then the
+        # event; an empty result replies 0 before deleting
         if o.count:
             zset_store(c, c.argv[dstidx], c.argvlen[dstidx], o.dst)
+            add_reply_int(c, o.count)
             arg_modified(c, NOTIFY_ZSET, b"zrangestore", dstidx)
             srv.dirty += 1
         else:
             zset_free(o.dst)
+            add_reply_int(c, 0)
             if db_delete(c.db, c.argv[dstidx], c.argvlen[dstidx]):
                 arg_modified(c, NOTIFY_GENERIC, b"del", dstidx)
                 srv.dirty += 1
-        add_reply_int(c, o.count)
         return
     if o.deferred:
         defer_array_end(c, o.pos, o.count * 2 if (o.withscores and c.resp == 2) else o.count)
@@ -963,6 +967,9 @@ cdef int zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint e
         add_reply_array_len(c, 2)
         add_reply_bulk(c, c.argv[keyidx], c.argvlen[keyidx])
         add_reply_array_len(c, rangelen)
+    # genericZpopCommand notifies once, on the first member, after the reply's
+    # header and before that member's reply (RESP3 pushes land right there)
+    arg_modified(c, NOTIFY_ZSET, b"zpopmax" if popmax else b"zpopmin", keyidx)
     while rangelen > 0:
         if nested:
             add_reply_array_len(c, 2)
@@ -981,9 +988,8 @@ cdef int zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint e
             zset_delete_node(zs, x)
         srv.dirty += 1
         rangelen -= 1
-    # one "zpopmin"/"zpopmax" per command, then "del" if it emptied the key
-    zset_removed_events(c, keyidx, b"zpopmax" if popmax else b"zpopmin",
-                        zset_delete_if_empty(c, keyidx, e))
+    if zset_delete_if_empty(c, keyidx, e):
+        arg_event(c, NOTIFY_GENERIC, b"del", keyidx)
     return keyidx
 
 cdef void zpop_minmax(ClientBase c, bint popmax) noexcept:
@@ -1225,6 +1231,7 @@ cdef inline void zaggregate(double *target, double val, int aggr) noexcept nogil
 
 cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint cardinality_only) noexcept:
     """zunionInterDiffGenericCommand."""
+    cdef long long stored_len
     cdef long long setnum, limit = 0, cardinality = 0
     cdef int i, j, k, remaining
     cdef int aggregate = AGGR_SUM
@@ -1380,8 +1387,11 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
     zsrc_release(src, setnum)
     if dstidx >= 0:
         if dst.length:
-            add_reply_int(c, <long long>dst.length)
+            # setKey ("new"), the reply, then the event (as Redis orders them);
+            # zset_store may free dst, so the length is taken first
+            stored_len = <long long>dst.length
             zset_store(c, c.argv[dstidx], c.argvlen[dstidx], dst)
+            add_reply_int(c, stored_len)
             arg_modified(c, NOTIFY_ZSET, b"zinterstore" if op == ZOP_INTER else
                          (b"zunionstore" if op == ZOP_UNION else b"zdiffstore"), dstidx)
             srv.dirty += 1
