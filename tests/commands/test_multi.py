@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import time
 
 import pytest
@@ -507,6 +509,34 @@ def test_watch_race_with_a_served_blocked_move(diff, other, ref_server, fc_serve
     assert tx(diff) == b"*-1\r\n"
     third.ref.close()
     third.fc.close()
+
+
+# ---- MISCONF ---------------------------------------------------------------------------------
+
+def test_misconf_refuses_queued_writes_and_an_exec_that_would_write(launch):
+    # after a failed BGSAVE (with save points): a queued write is refused and flags
+    # the transaction; an EXEC whose queue holds a write (queued before the
+    # failure) is refused with EXECABORT ... MISCONF; reads still run
+    transcripts = {}
+    for kind in ("ref", "fc"):
+        data = tempfile.mkdtemp(prefix="multi-misconf-")
+        h = launch(kind, ["--save", "3600 1", "--dir", data])
+        c, admin = RawClient(*h.address), RawClient(*h.address)
+        out = [c.call("SET", "k", "v"), c.call("MULTI"), c.call("SET", "k", "2")]
+        shutil.rmtree(data)                      # the BGSAVE child can't create its file
+        assert admin.call("BGSAVE") == b"+Background saving started\r\n"
+        deadline = time.monotonic() + 20
+        while b"rdb_bgsave_in_progress:0" not in admin.call("INFO", "persistence"):
+            assert time.monotonic() < deadline, "BGSAVE did not finish"
+            time.sleep(0.05)
+        out += [c.call("EXEC"), c.call("GET", "k")]
+        out += [c.call("MULTI"), c.call("SET", "k", "3"), c.call("GET", "k"), c.call("EXEC")]
+        out += [c.call("MULTI"), c.call("GET", "k"), c.call("EXEC")]
+        transcripts[kind] = out
+        c.close()
+        admin.close()
+    assert transcripts["ref"] == transcripts["fc"]
+    assert transcripts["ref"][3].startswith(b"-EXECABORT Transaction discarded because of: MISCONF ")
 
 
 # ---- CLIENT PAUSE -------------------------------------------------------------------------
