@@ -511,6 +511,43 @@ def test_watch_race_with_a_served_blocked_move(diff, other, ref_server, fc_serve
     third.fc.close()
 
 
+# ---- memory ------------------------------------------------------------------------------
+
+def _used_memory(c):
+    info = c.call("INFO", "memory").decode()
+    return int(info.split("used_memory:")[1].split("\r\n")[0])
+
+
+def test_discarded_queues_and_dropped_watches_give_their_memory_back(fc, fc_server):
+    # the queue and the watch records are fc_malloc'ed (counted in used_memory):
+    # repeated transactions and WATCH/UNWATCH rounds must not grow it (the first
+    # round grows the client's own argv and query buffers, which it keeps)
+    admin = RawClient(fc_server.host, fc_server.port)
+
+    def round_trip():
+        fc.call("MULTI")
+        for i in range(300):
+            fc.call("SET", "k%d" % i, "x" * 1000)
+        queued = _used_memory(admin)
+        fc.call("DISCARD")
+        fc.call("WATCH", *["w%d" % i for i in range(3000)])
+        watching = _used_memory(admin)
+        fc.call("UNWATCH")
+        fc.call("WATCH", "a")
+        fc.call("MULTI")
+        fc.call("SET", "a", "1")
+        fc.call("EXEC")
+        return queued, watching, _used_memory(admin)
+
+    _, _, after1 = round_trip()
+    for _ in range(4):
+        q, w, after = round_trip()
+    assert q - after1 > 300 * 1000            # the queue was counted ...
+    assert w - after1 > 3000 * 48             # ... and so were the watches
+    assert abs(after - after1) < 1024         # and both were given back
+    admin.close()
+
+
 # ---- MISCONF ---------------------------------------------------------------------------------
 
 def test_misconf_refuses_queued_writes_and_an_exec_that_would_write(launch):
