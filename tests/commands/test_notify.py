@@ -226,7 +226,9 @@ def record(client: RawClient, server, setup, commands, flags=ALL_EVENTS) -> list
     """Run setup quietly, then commands with notifications on; the messages seen
     (plus each command's reply, so a diverging command is easy to spot)."""
     for cmd in setup:
-        _run(client, cmd)
+        reply = _run(client, cmd)
+        if cmd is NO_ACTIVE_EXPIRE:
+            assert reply == "OK", reply     # else active expiry could race the test
     sub = _sub(server)
     try:
         assert client.call("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
