@@ -11,6 +11,11 @@
 # output goes through the transport until its buffer drains, so order is kept.
 # When the transport buffer passes its high-water mark, reading pauses (a client
 # that doesn't read its replies can't make us buffer without bound).
+# Output a client gets without asking (pub/sub messages) is bounded by
+# client-output-buffer-limit instead: whenever output is handed to the
+# transport, the bytes it still holds are checked against the client's class
+# (normal / pubsub) and a client over the hard limit, or over the soft limit
+# for longer than its seconds, is aborted with its queued output dropped.
 #
 # Memory ownership: qbuf, obuf, argv arrays and the inline scratch buffer are
 # fc_malloc'ed by the client and freed in __dealloc__.  argv slices point into
@@ -225,10 +230,10 @@ cdef class ClientBase:
         # receivers once, after it (ps_batch_depth tells publish not to schedule)
         global ps_batch_depth
         ps_batch_depth += 1
-        process_input(self)
-        ps_batch_depth -= 1
-        if ps_npending > 0:
-            ps_flush_pending()
+        try:
+            process_input(self)
+        finally:
+            ps_batch_depth -= 1
         if self.qlen - self.cmd_start > <size_t>srv.client_query_buffer_limit and not self.closed:
             if _log_exception is not None:
                 _log_exception("Closing client that reached max query buffer length (qbuf initial bytes: %r)"
@@ -236,8 +241,15 @@ cdef class ClientBase:
                                                            min(64, self.qlen - self.cmd_start)), False)
             self.olen = 0
             self.close_now()
+            if ps_npending > 0:
+                ps_flush_pending()
             return
         flush_output(self)
+        # the batch's own replies go first (a publisher learns it may send more
+        # sooner, as Redis writes the last client with pending output first),
+        # then the subscribers that received messages during the batch
+        if ps_npending > 0:
+            ps_flush_pending()
         if self.close_after_reply:
             self.close_now()
 

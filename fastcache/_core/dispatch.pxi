@@ -308,7 +308,9 @@ cdef void execute_command(ClientBase c):
     olen_before = c.olen
     call_command(c, cmd)
     if FC_UNLIKELY(c.reply_mode != 0):
-        if c.reply_mode == 1 or c.reply_mode == 3:
+        # (P|S)(UN)SUBSCRIBE confirmations are pushes: Redis sends them even
+        # under CLIENT REPLY OFF/SKIP (CLIENT_PUSHING), see pubsub.pxi
+        if (c.reply_mode == 1 or c.reply_mode == 3) and not ps_is_subscription_cmd(cmd):
             c.olen = olen_before
         if c.reply_mode == 3:
             c.reply_mode = 0

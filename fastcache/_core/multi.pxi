@@ -92,11 +92,9 @@ cdef inline char *wk_keyptr(wk_key *n) noexcept nogil:
 
 # ---- keyspace probes without side effects --------------------------------------------
 
-cdef fc_entry *wk_find_raw(fc_db *db, const char *key, size_t klen) noexcept nogil:
-    """The entry for key, logically expired or not, without deleting it and
-    without a rehash step (callers of signal_modified_key may still hold a slot
-    pointer into db.keys)."""
-    cdef fc_dict *d = &db.keys
+cdef fc_node *wk_dict_peek(fc_dict *d, const char *key, size_t klen) noexcept nogil:
+    """dict_find without the rehash step: callers of signal_modified_key may
+    still hold a slot pointer into db.keys, and active expiry walks db.expires."""
     cdef uint64_t h
     cdef fc_node *n
     cdef int t
@@ -109,20 +107,24 @@ cdef fc_entry *wk_find_raw(fc_db *db, const char *key, size_t klen) noexcept nog
         n = d.table[t][h & (d.size[t] - 1)]
         while n != NULL:
             if n.klen == klen and memcmp(node_key(d, n), key, klen) == 0:
-                return <fc_entry *>n
+                return n
             n = n.next
         if not dict_is_rehashing(d):
             break
     return NULL
 
+cdef inline fc_entry *wk_find_raw(fc_db *db, const char *key, size_t klen) noexcept nogil:
+    """The entry for key, logically expired or not, without deleting it."""
+    return <fc_entry *>wk_dict_peek(&db.keys, key, klen)
+
 cdef bint wk_key_is_expired(fc_db *db, const char *key, size_t klen) noexcept nogil:
     """keyIsExpired: the key exists and its TTL has passed (cached clock)."""
     cdef fc_entry *e = wk_find_raw(db, key, klen)
-    cdef long long when
+    cdef fc_node *x
     if e == NULL or not (e.flags & EF_HAS_EXPIRE):
         return False
-    when = db_get_expire(db, e)
-    return when >= 0 and when < srv.mstime
+    x = wk_dict_peek(&db.expires, key, klen)
+    return x != NULL and (<fc_expnode *>x).when < srv.mstime
 
 # ---- the interface every command family calls ------------------------------------------
 
@@ -145,8 +147,13 @@ cdef void touch_watched_key(fc_db *db, const char *key, size_t klen) noexcept no
     w = n.head
     while w != NULL:
         if w.expired:
+            # A key already expired at WATCH time that is now gone -- or still
+            # there but logically expired: active expiry signals just before it
+            # frees the key (db.pxi), while Redis deletes first -- was only
+            # expired away: logically no change, the client stays clean.
             if exists < 0:
-                exists = 1 if wk_find_raw(db, key, klen) != NULL else 0
+                exists = 1 if (wk_find_raw(db, key, klen) != NULL and
+                               not wk_key_is_expired(db, key, klen)) else 0
             if not exists:
                 # the already-expired key was deleted: logically no change
                 w.expired = 0

@@ -654,6 +654,12 @@ cdef bint ps_allowed_when_subscribed(fc_command *cmd) noexcept:
     # RESET is a Python handler (connection.py): recognised by name
     return cmd.parent == NULL and cmd.namelen == 5 and memcmp(cmd.name, b"reset", 5) == 0
 
+cdef bint ps_is_subscription_cmd(fc_command *cmd) noexcept:
+    """(P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE: their whole output is pushes."""
+    cdef cmd_proc p = cmd.proc
+    return (p == cmd_subscribe or p == cmd_ssubscribe or p == cmd_psubscribe or
+            p == cmd_unsubscribe or p == cmd_sunsubscribe or p == cmd_punsubscribe)
+
 cdef void ps_reject_subscribed(ClientBase c, fc_command *cmd) noexcept:
     add_reply_error_py(c, b"ERR Can't execute '" + <bytes>cmd.name + b"': only (P|S)SUBSCRIBE / "
                        b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")

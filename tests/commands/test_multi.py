@@ -7,10 +7,13 @@ client that writes between WATCH and EXEC.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.diff import Diff
 from support.resp import RawClient, parse
 from test_propagation import Prop, servers  # noqa: F401  (servers: fixture for `prop`)
@@ -365,6 +368,19 @@ def test_key_already_expired_at_watch_time_does_not_abort(diff, other):
         assert tx(diff) == b"*1\r\n+PONG\r\n", delete
 
 
+def test_key_already_expired_at_watch_time_then_actively_expired_does_not_abort(diff):
+    diff.check("SET", "e", "v", "PX", "30")
+    time.sleep(0.08)
+    diff.check("WATCH", "e")
+    # wait (bounded) for active expiry to delete it on both servers (DBSIZE does
+    # not expire lazily)
+    deadline = time.monotonic() + 5
+    while diff.ref.call("DBSIZE") != b":0\r\n" or diff.fc.call("DBSIZE") != b":0\r\n":
+        assert time.monotonic() < deadline, "active expiry did not run"
+        time.sleep(0.02)
+    assert tx(diff) == b"*1\r\n+PONG\r\n"
+
+
 def test_key_already_expired_at_watch_time_then_written_aborts(diff, other):
     diff.check("SET", "e", "v", "PX", "30")
     time.sleep(0.08)
@@ -479,20 +495,18 @@ def test_watch_race_with_a_write_from_another_client(diff, other, case):
     diff.check_many(TX)
 
 
-def test_watch_race_with_a_served_blocked_pop(diff, other, ref_server, fc_server):
-    # the pop that serves a blocked client is a write to the key too
+def test_watch_race_with_a_served_blocked_move(diff, other, ref_server, fc_server):
+    # the served BLMOVE writes the watched destination: that touches the watch too
     diff.check("WATCH", "k")
     for c in (other.ref, other.fc):
-        c.send_command("BLPOP", "k", "0")
+        c.send_command("BLMOVE", "src", "k", "LEFT", "LEFT", "0")
     _wait_blocked(diff, 1)
     third = Diff(RawClient(ref_server.host, ref_server.port), RawClient(fc_server.host, fc_server.port))
-    third.check("RPUSH", "x", "a")
-    assert other.ref.read_reply() == other.fc.read_reply()
-    diff.check("UNWATCH")
-    diff.check("WATCH", "k")
-    third.check("LPUSH", "k", "a")
-    assert other.ref.read_reply() == other.fc.read_reply()
-    diff.check_many(TX)
+    third.check("RPUSH", "src", "a")
+    assert other.ref.read_reply() == other.fc.read_reply() == b"$1\r\na\r\n"
+    assert tx(diff) == b"*-1\r\n"
+    third.ref.close()
+    third.fc.close()
 
 
 # ---- CLIENT PAUSE -------------------------------------------------------------------------
@@ -700,3 +714,38 @@ def test_aborted_transactions_propagate_nothing(prop):
     for cmd in (["MULTI"], ["SET", "a", "2"], ["EXEC"], ["MULTI"], ["FOO"], ["SET", "a", "3"], ["EXEC"]):
         prop.same(*cmd)
     assert len(prop.check()) == 2      # SELECT + the SET outside
+
+
+# ---- property: random interleavings of two clients --------------------------------------
+
+_PKEY = st.sampled_from([b"a", b"b", b""])
+_PCMD = st.one_of(
+    st.lists(_PKEY, min_size=1, max_size=3).map(lambda ks: (b"WATCH", *ks)),
+    st.sampled_from([(b"UNWATCH",), (b"MULTI",), (b"EXEC",), (b"DISCARD",), (b"FOO",), (b"GET",),
+                     (b"FLUSHDB",), (b"SWAPDB", b"0", b"1"), (b"SELECT", b"0"), (b"SELECT", b"1"),
+                     (b"SAVE",), (b"EXEC", b"x"), (b"BLPOP", b"a", b"0.01")]),
+    st.tuples(st.sampled_from([b"SET", b"LPUSH", b"SADD"]), _PKEY, st.sampled_from([b"1", b"x"])),
+    st.tuples(st.sampled_from([b"INCR", b"DEL", b"GET", b"PERSIST", b"EXISTS"]), _PKEY),
+    st.tuples(st.just(b"EXPIRE"), _PKEY, st.just(b"100")),
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("FASTCACHE_PROPERTY_EXAMPLES", "200")),
+    derandomize=not os.environ.get("FASTCACHE_PROPERTY_RANDOM"),
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seq=st.lists(st.tuples(st.integers(0, 1), _PCMD), min_size=3, max_size=25), resp3=st.booleans())
+def test_random_two_client_transaction_sequences_match_reference(diff, other, seq, resp3):
+    try:
+        for d in (diff, other):
+            d.check_many([[b"RESET"], [b"FLUSHALL"]])
+        if resp3:
+            diff.hello3()
+        for who, argv in seq:
+            (diff, other)[who].check(*argv)
+    finally:
+        for d in (diff, other):
+            d.check(b"RESET")

@@ -153,6 +153,31 @@ def test_subscribe_family_arity_errors(diff):
                      ("PUBSUB", "SHARDCHANNELS", "a", "b")])
 
 
+def test_random_subscribe_unsubscribe_sequences_match_reference(diff):
+    """Counts after every step of a random walk over 60 channels and 10 patterns
+    (grows and shrinks the per-client sets through many sizes)."""
+    import random
+    rnd = random.Random(1234)
+    base = uniq("walk")
+    chans = ["%s:%d" % (base, i) for i in range(60)]
+    pats = ["%s:%d*" % (base, i) for i in range(10)]
+    cmds = []
+    for _ in range(400):
+        k = rnd.random()
+        if k < 0.45:
+            cmds.append(("SUBSCRIBE", rnd.choice(chans)))
+        elif k < 0.8:
+            cmds.append(("UNSUBSCRIBE", rnd.choice(chans)))
+        elif k < 0.9:
+            cmds.append(("PSUBSCRIBE", rnd.choice(pats)))
+        else:
+            cmds.append(("PUNSUBSCRIBE", rnd.choice(pats)))
+    diff.check_many(cmds)
+    diff.check_many([("SSUBSCRIBE", c) for c in chans[:30]] + [("SUNSUBSCRIBE", c) for c in chans[::2]])
+    diff.check("RESET")
+    diff.check("PING")
+
+
 # ----------------------------------------------------------------- subscribed mode (RESP2)
 
 def test_resp2_subscribed_mode_allows_only_subscription_commands(diff):
@@ -192,6 +217,44 @@ def test_reset_leaves_every_subscription(diff, pair):
     assert p.check("PUBLISH", ch, "m") == b":0\r\n"
     assert p.check("SPUBLISH", ch, "m") == b":0\r\n"
     diff.check("PING")
+
+
+def test_hello_2_after_resp3_subscribe_enters_subscribed_mode(diff):
+    diff.hello3()
+    diff.check("SUBSCRIBE", uniq())
+    diff.check("GET", "x")                 # RESP3: anything goes
+    r = diff.ref.call("HELLO", "2")        # the map's client id differs
+    f = diff.fc.call("HELLO", "2")
+    assert r[:1] == f[:1] == b"*"
+    diff.check_many([("GET", "x"), ("HELLO", "3"), ("PING",), ("RESET",), ("GET", "x")])
+
+
+def test_subscription_confirmations_ignore_client_reply_off_and_skip(diff, pair):
+    p = pair()
+    ch = uniq()
+    diff.hello3()
+    diff.check_raw(encode_command("CLIENT", "REPLY", "SKIP") + encode_command("SUBSCRIBE", ch)
+                   + encode_command("PING"), replies=2)
+    diff.check_raw(encode_command("CLIENT", "REPLY", "OFF") + encode_command("PSUBSCRIBE", ch + "*")
+                   + encode_command("GET", "x") + encode_command("UNSUBSCRIBE", ch)
+                   + encode_command("CLIENT", "REPLY", "ON"), replies=3)
+    # messages are pushed whatever the reply mode
+    diff.check_raw(encode_command("CLIENT", "REPLY", "OFF"), replies=0)
+    assert p.check("PUBLISH", ch, "m") == b":1\r\n"
+    same_pushes(diff, 1)
+    diff.check("CLIENT", "REPLY", "ON")
+
+
+def test_subscribe_inside_multi(diff):
+    ch = uniq()
+    # RESP2: queued, run by EXEC (its confirmation inside EXEC's array), then
+    # the connection is in subscribed mode
+    diff.check_many([("MULTI",), ("SUBSCRIBE", ch), ("PING",), ("EXEC",), ("GET", "x"), ("MULTI",),
+                     ("PING",), ("EXEC",), ("UNSUBSCRIBE",), ("GET", "x")])
+    diff.hello3()
+    diff.check_many([("MULTI",), ("SUBSCRIBE", ch), ("PUBLISH", ch, "z"), ("PSUBSCRIBE", ch + "*"),
+                     ("EXEC",), ("GET", "x")])
+    diff.check("RESET")
 
 
 def test_quit_is_allowed_in_subscribed_mode(diff):
@@ -276,6 +339,37 @@ def test_resp3_pushes_and_any_command_while_subscribed(diff, pair):
     diff.check("SUNSUBSCRIBE")
 
 
+def test_resp3_subscriber_blocked_in_blpop_still_receives_messages(diff, pair):
+    p = pair()
+    ch = uniq()
+    key = uniq("list")
+    diff.hello3()
+    diff.check("SUBSCRIBE", ch)
+    for c in (diff.ref, diff.fc):
+        c.send_command("BLPOP", key, "0")
+    time.sleep(0.1)
+    assert p.check("PUBLISH", ch, "while blocked") == b":1\r\n"
+    same_pushes(diff, 1)
+    assert p.check("LPUSH", key, "v") == b":1\r\n"
+    same_pushes(diff, 1)                   # the BLPOP reply
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_events_published_outside_a_client_batch_are_delivered(kind, server_factory):
+    """Active expiry runs from the cron, not from a client's input: its keyspace
+    event still reaches the subscriber promptly (no other client traffic)."""
+    srv = server_factory(kind, args=["--notify-keyspace-events", "Ex", "--hz", "100"])
+    sub = RawClient(srv.host, srv.port)
+    w = RawClient(srv.host, srv.port)
+    assert sub.call("SUBSCRIBE", "__keyevent@0__:expired").endswith(b":1\r\n")
+    assert w.call("SET", "k", "v", "PX", "30") == b"+OK\r\n"
+    t = time.monotonic()
+    assert parse(sub.read_reply(timeout=5)) == [b"message", b"__keyevent@0__:expired", b"k"]
+    assert time.monotonic() - t < 2.0
+    sub.close()
+    w.close()
+
+
 def test_resp2_and_resp3_subscribers_of_one_channel(diff, pair):
     p, s3 = pair(), pair()
     ch = uniq()
@@ -356,6 +450,22 @@ def test_client_list_shows_subscription_counts_and_flag(pair):
         assert (kv["sub"], kv["psub"], kv["ssub"], kv["flags"]) == ("2", "1", "1", "P"), line
         listing = bytes(parse(c.call("CLIENT", "LIST", "TYPE", "pubsub"))).decode()
         assert "id=%s " % kv["id"] in listing
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_client_kill_type_pubsub_kills_only_subscribers(kind, server_factory):
+    srv = server_factory(kind)
+    a = RawClient(srv.host, srv.port)
+    b = RawClient(srv.host, srv.port)
+    s = RawClient(srv.host, srv.port)
+    s.call("SSUBSCRIBE", "only-shard")     # shard subscriptions make a pubsub client too
+    b.call("SUBSCRIBE", "x")
+    b.call("UNSUBSCRIBE", "x")             # no subscription left: a normal client again
+    assert a.call("CLIENT", "KILL", "TYPE", "pubsub") == b":1\r\n"
+    assert s.is_closed_by_peer()
+    assert b.call("PING") == b"+PONG\r\n"
+    for c in (a, b, s):
+        c.close()
 
 
 def test_info_stats_count_channels_patterns_and_shard_channels(pair, fc):
