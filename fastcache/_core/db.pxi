@@ -120,6 +120,24 @@ cdef fc_entry **db_lookup_slot(fc_db *db, const char *key, size_t klen) noexcept
             return NULL
     return slot
 
+cdef bint active_expire_delete(fc_db *db, fc_expnode *x) noexcept:
+    """Delete an expired key found by the active cycle, then send its "expired"
+    event and WATCH signal -- after the delete, as deleteExpiredKeyAndPropagate
+    does.  The key bytes live in the node being freed, so they are copied first
+    (on the stack for the usual short keys)."""
+    cdef char small[128]
+    cdef size_t klen = x.klen
+    cdef char *key = small if klen <= sizeof(small) else <char *>fc_malloc(klen)
+    cdef bint deleted
+    memcpy(key, expnode_key(x), klen)
+    deleted = db_delete(db, key, klen)
+    if deleted:
+        notify_keyspace_event(NOTIFY_EXPIRED, b"expired", key, klen, db.id)
+        signal_modified_key(db, key, klen)
+    if key != small:
+        fc_free(key)
+    return deleted
+
 cdef bint db_delete(fc_db *db, const char *key, size_t klen) noexcept nogil:
     cdef fc_entry **slot = db_find_slot(db, key, klen)
     if slot == NULL:
@@ -275,11 +293,7 @@ cdef long long active_expire_cycle() noexcept:
                         if x.when < now:
                             if prop_on:     # DEL before the key bytes are freed
                                 prop_expired_key(db, expnode_key(x), x.klen)
-                            # notify.pxi / multi.pxi: "expired" and WATCH
-                            # invalidation, also before the key bytes are freed
-                            notify_keyspace_event(NOTIFY_EXPIRED, b"expired", expnode_key(x), x.klen, db.id)
-                            signal_modified_key(db, expnode_key(x), x.klen)
-                            if db_delete(db, expnode_key(x), x.klen):
+                            if active_expire_delete(db, x):
                                 expired += 1
                         x = nxt
                 db.expires_cursor += 1
