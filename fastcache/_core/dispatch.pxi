@@ -245,6 +245,14 @@ cdef void execute_command(ClientBase c):
         cmd.rejected_calls += 1
         add_reply_error(c, E_MISCONF)
         return
+    # scripting (script.pxi): while a script runs past busy-reply-threshold, the
+    # clients served from the Lua hook get -BUSY for everything not flagged
+    # allow_busy (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE ...), as Redis's
+    # processCommand does for a timed-out script.
+    if FC_UNLIKELY(script_timedout) and not (cmd.flags & CMD_ALLOW_BUSY):
+        cmd.rejected_calls += 1
+        add_reply_error(c, E_BUSY)
+        return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
     # later input; it re-runs, in arrival order, when the pause ends.
     if FC_UNLIKELY(pause_type != 0) and pause_applies(c, cmd):

@@ -131,3 +131,6 @@ cdef const char *E_MISCONF = (b"-MISCONF Redis is configured to save RDB snapsho
                               b"instance is configured to report errors during writes if RDB snapshotting fails "
                               b"(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
                               b"the RDB error.\r\n")
+# ---- scripting (script.pxi, fastcache/scripting.py) ----
+cdef const char *E_SCRIPT_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
+cdef const char *E_SCRIPT_NUMKEYS_NEG = b"-ERR Number of keys can't be negative\r\n"
