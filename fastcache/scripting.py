@@ -319,14 +319,21 @@ local function safe_pcall(f, ...) return fixpcall(lua_pcall(f, ...)) end
 -- the busy hook (debug.sethook captured before `debug` is hidden)
 local sethook = dbg.sethook
 local killed_err = {err = 'ERR Script killed by user with SCRIPT KILL...'}
+local killed = false
 local function hook()
-  if pyhook() then
-    -- killed: raise now and on every line after, so a pcall can't swallow it
-    sethook(function() error(killed_err) end, 'l')
-    error(killed_err)
+  if not killed then
+    if not pyhook() then return end
+    -- killed: from now on raise at every line of user code too, so a pcall in
+    -- the script can't swallow it; never inside our own code (the runner and the
+    -- error handler must finish)
+    killed = true
+    sethook(hook, 'l', 100000)
   end
+  local i = dbg.getinfo(2, 'S')
+  if i and i.what ~= 'C' and i.source ~= internal_src then error(killed_err) end
 end
 local function arm_hook(on)
+  killed = false
   if on then sethook(hook, '', 100000) else sethook() end
 end
 
