@@ -497,13 +497,14 @@ def parse_shebang(body: bytes):
 
 
 class _Script:
-    __slots__ = ("sha", "body", "fn", "flags")
+    __slots__ = ("sha", "body", "fn", "flags", "ro")
 
     def __init__(self, sha, body, fn, flags):
         self.sha = sha
         self.body = body
         self.fn = fn
         self.flags = flags
+        self.ro = flags is not None and b"no-writes" in flags   # #!lua flags=no-writes
 
 
 class ScriptEngine:
@@ -626,7 +627,12 @@ class ScriptEngine:
             core.script_end()
         if kind == 0:
             core.script_reply_result(c, val, sresp)
-        elif kind == 1:
+        else:
+            self.finish(c, kind, val, name)
+
+    def finish(self, c, kind, val, name):
+        """Reply a table result (kind 1: RESP serialized by Lua) or an error (kind 2)."""
+        if kind == 1:
             if val[:1] == b"-":
                 core.script_reply_error(c, val[1:-2])
             else:

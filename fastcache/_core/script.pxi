@@ -19,6 +19,8 @@
 # Ownership: the script client's argv points into a Python list of bytes kept alive
 # in `_script_argv_refs` for the duration of one command.
 
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+
 cdef extern from "<sys/socket.h>" nogil:
     ssize_t recv(int fd, void *buf, size_t n, int flags)
 
@@ -306,12 +308,61 @@ cdef void _eval_generic(ClientBase c, bint is_sha, bint ro) noexcept:
     # EVAL itself is never propagated: only the commands the script runs are
     # (effects replication), as one execution unit (MULTI/EXEC when more than one)
     prop_begin_override(c)
+    if is_sha and c.argvlen[2 - 1] == 40 and _evalsha_fast(c, ro, numkeys):
+        return
     try:
         _script_engine.eval_command(c, argv_list(c), is_sha, ro, numkeys)
     except Exception as exc:
         if _log_exception is not None:
             _log_exception("Error in script: %r" % (exc,), True)
         add_reply_error_py(c, b"ERR internal error: " + repr(exc).encode()[:200])
+
+cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
+    """EVALSHA of a cached script without the Python layer in between: the cache
+    lookup, the Lua call and a scalar reply from here (the common, hot case).
+    False when the script is not cached (the engine replies NOSCRIPT)."""
+    global script_running, script_caller, script_ro, script_wrote, script_timedout
+    global script_kill_requested, script_start_ms
+    cdef object s
+    cdef tuple args
+    cdef int i
+    try:
+        s = _script_engine.scripts.get(PyBytes_FromStringAndSize(c.argv[1], 40).lower())
+        if s is None:
+            return False
+        args = PyTuple_New(c.argc - 3)
+        for i in range(3, c.argc):
+            b = PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])
+            Py_INCREF(b)
+            PyTuple_SET_ITEM(args, i - 3, b)
+        script_client.db = c.db
+        script_client.resp = 2
+        script_client.olen = 0
+        script_caller = c
+        script_running = True
+        script_ro = ro or s.ro
+        script_wrote = False
+        script_timedout = False
+        script_kill_requested = False
+        script_start_ms = srv.mstime
+        try:
+            r = _script_engine._run(s.fn, c.resp, numkeys, *args)
+        finally:
+            if script_kill_requested:
+                _script_engine._arm_hook(True)
+            script_running = False
+            script_caller = None
+            script_timedout = False
+            script_kill_requested = False
+        if r[0] == 0:
+            script_reply_value(c, r[1], r[2])
+        else:
+            _script_engine.finish(c, r[0], r[1], s.sha)
+    except Exception as exc:
+        if _log_exception is not None:
+            _log_exception("Error in script: %r" % (exc,), True)
+        add_reply_error_py(c, b"ERR internal error: " + repr(exc).encode()[:200])
+    return True
 
 cdef void cmd_eval(ClientBase c) noexcept:
     _eval_generic(c, False, False)
