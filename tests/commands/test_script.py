@@ -1,0 +1,56 @@
+"""Busy scripts (integration): past busy-reply-threshold other clients get -BUSY, SCRIPT
+KILL stops a script that has not written, UNKILLABLE one that has.  Each test runs on
+a private fastcache and a private reference server with the same expectations."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from support.resp import RawClient
+
+
+# ---- busy scripts: BUSY replies, SCRIPT KILL, UNKILLABLE -----------------------------------------
+
+def _busy_script_run(server, body, out):
+    c = RawClient(server.host, server.port)
+    out.append(c.call("EVAL", body, "0", timeout=30))
+    c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_busy_script_gets_busy_replies_and_script_kill(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    # connected before the script starts: fastcache serves existing connections
+    # during a busy script; new ones wait in the accept backlog until it ends
+    c = RawClient(s.host, s.port)
+    t = threading.Thread(target=_busy_script_run, args=(s, "local i = 0 while true do i = i + 1 end", out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("GET", "x", timeout=10) == (b"-BUSY Redis is busy running a script. You can only call "
+                                              b"SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
+    assert c.call("SCRIPT", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.call("PING") == b"+PONG\r\n"
+    assert c.call("SCRIPT", "KILL") == b"-NOTBUSY No scripts in execution right now.\r\n"
+    c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_busy_script_that_wrote_is_unkillable(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    body = "redis.call('set','w','1') local t = redis.call('time') local s = tonumber(t[1]) " \
+           "while true do local n = redis.call('time') if tonumber(n[1]) > s + 1 then break end end return 'done'"
+    c = RawClient(s.host, s.port)
+    t = threading.Thread(target=_busy_script_run, args=(s, body, out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("SCRIPT", "KILL", timeout=10).startswith(b"-UNKILLABLE Sorry the script already executed")
+    t.join(15)
+    assert out == [b"$4\r\ndone\r\n"]
+    assert c.call("GET", "w") == b"$1\r\n1\r\n"
+    c.close()
