@@ -668,9 +668,10 @@ class ScriptEngine:
                            "You can try killing the script using the SCRIPT KILL command." % elapsed)
         if self.server is not None:
             core.script_serve_busy(list(self.server.clients.values()))
-        if self.server is not None and getattr(self.server, "_busy_shutdown", False):
-            import os
-            os._exit(0)
+        # SHUTDOWN NOSAVE served above: stop the script so the loop can run the
+        # shutdown it scheduled (the caller's connection is closed with the rest)
+        if self.server is not None and getattr(self.server, "shutdown_requested", None) is not None:
+            return True
         return bool(core.script_kill_requested_p())
 
 

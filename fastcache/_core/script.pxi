@@ -38,6 +38,20 @@ cdef object _script_engine = None        # fastcache.scripting engine (bound at 
 cdef const char *E_BUSY = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL "
                            b"or SHUTDOWN NOSAVE.\r\n")
 
+cdef bint busy_rejects(ClientBase c, fc_command *cmd) noexcept:
+    """During a timed-out script: commands not flagged allow_busy get -BUSY, and so
+    does SHUTDOWN without NOSAVE (Redis's shutdownCommand answers it with the
+    slow-script error: only NOSAVE may stop a server with a busy script)."""
+    cdef int i
+    if not (cmd.flags & CMD_ALLOW_BUSY):
+        return True
+    if cmd.parent == NULL and cmd.namelen == 8 and memcmp(cmd.name, b"shutdown", 8) == 0:
+        for i in range(1, c.argc):
+            if arg_is(c, i, "nosave"):
+                return False
+        return True
+    return False
+
 cdef ClientBase _new_script_client():
     cdef ClientBase c = ClientBase.__new__(ClientBase)
     c.authenticated = True

@@ -8,14 +8,17 @@ import time
 
 import pytest
 
-from support.resp import RawClient
+from support.resp import ConnectionClosed, RawClient
 
 
 # ---- busy scripts: BUSY replies, SCRIPT KILL, UNKILLABLE -----------------------------------------
 
 def _busy_script_run(server, body, out):
     c = RawClient(server.host, server.port)
-    out.append(c.call("EVAL", body, "0", timeout=30))
+    try:
+        out.append(c.call("EVAL", body, "0", timeout=30))
+    except ConnectionClosed:
+        out.append(b"<closed>")      # SHUTDOWN NOSAVE ended the server
     c.close()
 
 
@@ -54,3 +57,21 @@ def test_busy_script_that_wrote_is_unkillable(server_factory, kind):
     assert out == [b"$4\r\ndone\r\n"]
     assert c.call("GET", "w") == b"$1\r\n1\r\n"
     c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_shutdown_needs_nosave_during_a_busy_script(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    c = RawClient(s.host, s.port)
+    t = threading.Thread(target=_busy_script_run, args=(s, "while true do end", out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("SHUTDOWN", timeout=10).startswith(b"-BUSY Redis is busy running a script.")
+    c.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+    t.join(10)
+    assert not t.is_alive()
+    deadline = time.time() + 10
+    while s.is_running() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not s.is_running()
