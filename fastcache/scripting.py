@@ -239,7 +239,10 @@ local function run(f, cr, nkeys, ...)
   sresp = 2
   local ok, r = xpcall(f, errh)
   if not ok then return 2, r, sresp end
-  if type(r) == 'table' then
+  local t = type(r)
+  -- a string or number alone: no tuple to build on the Python side
+  if t == 'string' or t == 'number' then return r end
+  if t == 'table' then
     local out = {}
     ser(r, out, cr)
     return 1, concat(out), sresp
@@ -597,6 +600,7 @@ class ScriptEngine:
         # the count hook stays armed for the life of the state (no per-call cost
         # beyond one check every HOOK_INSTRUCTIONS instructions)
         self._arm_hook(True)
+        core.script_bind_cache(self.scripts, self._run)
         self._tbl_type = _lua.lua_type
 
     def _threshold(self):
@@ -668,7 +672,8 @@ class ScriptEngine:
         ARGV = the rest; replies to c.  `name` is what error messages call it."""
         core.script_begin(c, ro)
         try:
-            kind, val, sresp = self._run(fn, c.resp, numkeys, *args)
+            r = self._run(fn, c.resp, numkeys, *args)
+            kind, val, sresp = r if type(r) is tuple else (0, r, 2)
         finally:
             if core.script_kill_requested_p():
                 self._arm_hook(True)     # the kill switched the hook to every line
