@@ -21,11 +21,14 @@ Busy scripts: a Lua count hook (installed before `debug` is hidden) checks the
 elapsed time every HOOK_INSTRUCTIONS instructions.  Past busy-reply-threshold it
 serves the other clients directly from their sockets (Redis's
 processEventsWhileBlocked), so they get -BUSY and can send SCRIPT KILL or SHUTDOWN
-NOSAVE.  New connections wait in the listen backlog until the script ends.
+NOSAVE.  Connections that arrive meanwhile are accepted from a dup of the listening
+socket, served the same way, and handed to the event loop when the script ends.
+Only TCP listeners are polled: a new unix-socket connection waits in its backlog.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 
 from fastcache._core import core
 from fastcache.respvalue import Error, Simple
@@ -565,6 +568,8 @@ class ScriptEngine:
         self.rand = _Rand48()
         self.scripts = {}           # sha (lowercase hex bytes) -> _Script
         self.body_bytes = 0
+        self.adopted = []            # (client, socket) accepted during a busy script
+        self._listen_dups = {}       # listening fd -> dup'd socket used to accept then
         self._new_state()
 
     # ---- Lua state ----
@@ -602,6 +607,44 @@ class ScriptEngine:
         self._arm_hook(True)
         core.script_bind_cache(self.scripts, self._run)
         self._tbl_type = _lua.lua_type
+
+    def _accept_during_busy(self):
+        """Accept connections that arrive while a script is busy, so that a new
+        client (redis-cli SCRIPT KILL) is answered; they are served from their fd
+        here and handed to the event loop when the script ends (after_busy)."""
+        import socket
+        listeners = getattr(self.server, "tcp_listeners", None) or {}
+        for key, listener in list(listeners.items()):
+            for ls in list(getattr(listener, "sockets", ()) or ()):
+                lsock = self._listen_dups.get(ls.fileno())
+                if lsock is None:
+                    lsock = socket.socket(fileno=os.dup(ls.fileno()))
+                    lsock.setblocking(False)
+                    self._listen_dups[ls.fileno()] = lsock
+                while True:
+                    try:
+                        conn, addr = lsock.accept()
+                    except OSError:
+                        break
+                    conn.setblocking(False)
+                    c = self.server.make_client()
+                    c.addr = addr
+                    core.script_adopt_fd(c, conn.fileno())
+                    self.adopted.append((c, conn))
+
+    def after_busy(self):
+        """The busy script ended: the event loop takes over the connections
+        accepted meanwhile."""
+        adopted, self.adopted = self.adopted, []
+        for lsock in self._listen_dups.values():
+            lsock.close()
+        self._listen_dups.clear()
+        loop = getattr(self.server, "loop", None)
+        for c, conn in adopted:
+            if loop is None:
+                conn.close()
+                continue
+            loop.create_task(loop.connect_accepted_socket(lambda c=c: c, conn))
 
     def _threshold(self):
         # busy-reply-threshold (alias lua-time-limit), read when the hook fires
@@ -677,6 +720,8 @@ class ScriptEngine:
         finally:
             if core.script_kill_requested_p():
                 self._arm_hook(True)     # the kill switched the hook to every line
+            if core.script_state()[2]:
+                self.after_busy()
             core.script_end()
         if kind == 0:
             core.script_reply_result(c, val, sresp)
@@ -720,7 +765,8 @@ class ScriptEngine:
             logger.warning("Slow script detected: still in execution after %d milliseconds. "
                            "You can try killing the script using the SCRIPT KILL command." % elapsed)
         if self.server is not None:
-            core.script_serve_busy(list(self.server.clients.values()))
+            self._accept_during_busy()
+            core.script_serve_busy(list(self.server.clients.values()) + [a[0] for a in self.adopted])
         # SHUTDOWN NOSAVE served above: stop the script so the loop can run the
         # shutdown it scheduled (the caller's connection is closed with the rest)
         if self.server is not None and getattr(self.server, "shutdown_requested", None) is not None:

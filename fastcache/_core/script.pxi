@@ -416,6 +416,8 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         finally:
             if script_kill_requested:
                 _script_engine._arm_hook(True)
+            if script_timedout:
+                _script_engine.after_busy()
             script_running = False
             script_caller = None
             script_timedout = False
@@ -486,15 +488,21 @@ def script_mark_timedout():
     global script_timedout
     script_timedout = True
 
+def script_adopt_fd(ClientBase c, int fd):
+    """A connection accepted during a busy script: served from its fd until the
+    event loop takes it over (connection_made sets the transport)."""
+    c.fd = fd
+
 def script_serve_busy(clients):
     """processEventsWhileBlocked: read what the other clients sent and run it (the
     event loop is blocked while Lua runs).  execute_command answers -BUSY to every
-    command that is not allow_busy.  New connections wait in the accept backlog."""
+    command that is not allow_busy.  `clients` includes the connections the engine
+    accepted during the script (fd set, no transport yet)."""
     cdef ClientBase c
     cdef ssize_t n
     for obj in clients:
         c = <ClientBase>obj
-        if c is script_caller or c.closed or c.fd < 0 or c.transport is None:
+        if c is script_caller or c.closed or c.fd < 0:
             continue
         client_make_room(c)
         n = recv(c.fd, c.qbuf + c.qlen, c.qcap - c.qlen, MSG_DONTWAIT)
