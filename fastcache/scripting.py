@@ -135,7 +135,11 @@ local function convert(k, v)
   return (parse(v, 1))
 end
 
-local function mkerr(m) return {err = m} end
+local function mkerr(m, from_reply)
+  -- an error a command replied is already in errorstats (ignore_err_stats_update)
+  if from_reply then return {err = m, ignore_err_stats_update = true} end
+  return {err = m}
+end
 
 -- ---- Lua -> RESP (table results) ----
 local function nocrlf(s) return (gsub(s, '[\r\n]', ' ')) end
@@ -155,7 +159,16 @@ ser = function(v, out, cr)
     else out[#out + 1] = v and ':1\r\n' or ':0\r\n' end
   elseif t == 'table' then
     local f = rawget(v, 'err')
-    if type(f) == 'string' then out[#out + 1] = '-' .. nocrlf(f) .. '\r\n'; return end
+    if type(f) == 'string' then
+      f = nocrlf(f)
+      out[#out + 1] = '-' .. f .. '\r\n'
+      -- errors in the reply are counted in errorstats by Python (run's 4th value)
+      local errs = out.errs
+      if not errs then errs = {}; out.errs = errs end
+      errs[#errs + 1] = f
+      errs[#errs + 1] = rawget(v, 'ignore_err_stats_update') and true or false
+      return
+    end
     f = rawget(v, 'ok')
     if type(f) == 'string' then out[#out + 1] = '+' .. nocrlf(f) .. '\r\n'; return end
     f = rawget(v, 'double')
@@ -221,7 +234,7 @@ local function errh(err)
     i = dbg.getinfo(level, 'nSl')
   end
   if type(err) == 'userdata' then
-    err = {err = pyerr()}          -- raised by a Python library function
+    err = mkerr(pyerr())           -- raised by a Python library function
   elseif type(err) ~= 'table' then
     err = {err = 'ERR ' .. tostring(err)}
   end
@@ -248,7 +261,7 @@ local function run(f, cr, nkeys, ...)
   if t == 'table' then
     local out = {}
     ser(r, out, cr)
-    return 1, concat(out), sresp
+    return 1, concat(out), sresp, out.errs
   end
   return 0, r, sresp
 end
@@ -317,7 +330,7 @@ local function fixpcall(ok, ...)
     local m = rawget(e, 'err')
     if type(m) == 'string' then return false, m end
   elseif type(e) == 'userdata' then
-    return false, pyerr()
+    return false, (pyerr())
   end
   return false, ...
 end
@@ -716,7 +729,9 @@ class ScriptEngine:
         core.script_begin(c, ro)
         try:
             r = self._run(fn, c.resp, numkeys, *args)
-            kind, val, sresp = r if type(r) is tuple else (0, r, 2)
+            if type(r) is not tuple:
+                r = (0, r, 2)
+            kind, val, sresp = r[0], r[1], r[2]
         finally:
             if core.script_kill_requested_p():
                 self._arm_hook(True)     # the kill switched the hook to every line
@@ -726,17 +741,21 @@ class ScriptEngine:
         if kind == 0:
             core.script_reply_result(c, val, sresp)
         else:
-            self.finish(c, kind, val, name)
+            self.finish(c, r, name)
 
-    def finish(self, c, kind, val, name):
-        """Reply a table result (kind 1: RESP serialized by Lua) or an error (kind 2)."""
-        if kind == 1:
-            if val[:1] == b"-":
-                core.script_reply_error(c, val[1:-2])
-            else:
-                c.reply_raw(val)
+    def finish(self, c, r, name):
+        """Reply a table result (kind 1: RESP serialized by Lua, with the errors it
+        holds to count) or an error (kind 2), from the runner's values `r`."""
+        if r[0] == 1:
+            c.reply_raw(r[1])
+            errs = r[3] if len(r) > 3 else None
+            if errs is not None:
+                vals = [errs[i] for i in range(1, len(errs) + 1)]
+                for i in range(0, len(vals), 2):
+                    core.script_count_error(c, vals[i], not vals[i + 1])
         else:
-            core.script_reply_error(c, self._error_text(val, name))
+            msg, count = self._error_text(r[1], name)
+            core.script_reply_error(c, msg, count)
 
     def _error_text(self, err, name):
         # {err=..., source=..., line=...} -> "<err> script: <name>, on <source>:<line>."
@@ -748,8 +767,8 @@ class ScriptEngine:
                 msg = b"ERR " + _tobytes(msg)
             if source is not None and line is not None:
                 msg += b" script: " + name + b", on " + _tobytes(source) + b":" + _tobytes(line) + b"."
-            return msg
-        return b"ERR Error running script, " + _tobytes(err)
+            return msg, not err[b"ignore_err_stats_update"]
+        return b"ERR Error running script, " + _tobytes(err), True
 
     def _hook(self):
         """Count hook: True when the script must be killed."""

@@ -103,7 +103,7 @@ cdef int _script_reply(ClientBase sc) except -1:
     Kinds: 0 plain value (int, bytes, False for a RESP2 null, None for a RESP3
     null, bool), 1 status, 2 error text, 3 double, 4 raw RESP of an aggregate
     (parsed on the Lua side)."""
-    global _exec_val
+    global _exec_val, _exec_err_from_reply
     cdef const char *p = sc.obuf
     cdef const char *end
     cdef long long n
@@ -123,6 +123,7 @@ cdef int _script_reply(ClientBase sc) except -1:
         return 1
     if t == 45:      # '-'
         _exec_val = PyBytes_FromStringAndSize(p + 1, sc.olen - 3)
+        _exec_err_from_reply = True
         return 2
     if t == 95:      # '_'
         _exec_val = None
@@ -140,12 +141,16 @@ cdef int _script_reply(ClientBase sc) except -1:
     return 4
 
 cdef object _exec_val = None       # the value of the last _script_exec()
+# the kind-2 value of the last _script_exec() is a command's error reply (already
+# counted in errorstats when the command replied): Redis marks such error tables
+# ignore_err_stats_update so the script's own error reply isn't counted again
+cdef bint _exec_err_from_reply = False
 
 cdef int _script_exec(tuple args) except -1:
     """Run one redis.call()/redis.pcall() command; returns the kind (see
     _script_reply) and leaves the value in _exec_val; kind 2 carries the error text
     (without '-' and CRLF)."""
-    global _script_argv_refs, script_wrote, _exec_val
+    global _script_argv_refs, script_wrote, _exec_val, _exec_err_from_reply
     cdef int argc = len(args)
     cdef int i
     cdef object a
@@ -154,6 +159,7 @@ cdef int _script_exec(tuple args) except -1:
     cdef fc_command *cmd
     cdef fc_command *sub
     cdef ClientBase sc = script_client
+    _exec_err_from_reply = False
     if argc == 0:
         _exec_val = b"ERR Please specify at least one argument for this redis lib call"
         return 2
@@ -219,6 +225,7 @@ cdef int _script_exec(tuple args) except -1:
 cdef object _lua_convert = None
 cdef object _lua_mkerr = None
 cdef object script_pending_err = None
+cdef bint script_pending_from_reply = False
 
 class ScriptRaise(Exception):
     """Raised through Lua by redis.call() and the other library functions that
@@ -232,14 +239,17 @@ def script_bind_lua(convert, mkerr):
 
 def script_raise(bytes msg):
     """Fail the running library call with Redis error `msg` ("ERR ..." form)."""
-    global script_pending_err
+    global script_pending_err, script_pending_from_reply
     script_pending_err = msg
+    script_pending_from_reply = False
     raise ScriptRaise()
 
 def script_take_error():
-    """The message of the error last raised through script_raise (for the Lua
-    error handler and pcall, which see lupa's userdata)."""
-    return script_pending_err if script_pending_err is not None else b"ERR internal scripting error"
+    """(message, from a command reply) of the error last raised through Python
+    (for the Lua error handler and pcall, which see lupa's userdata)."""
+    if script_pending_err is None:
+        return (b"ERR internal scripting error", False)
+    return (script_pending_err, script_pending_from_reply)
 
 # redis.call / redis.pcall are THESE functions, installed in the Lua `redis` table
 # as Python callables: Lua sees a C function, so `return redis.call(...)` is not a
@@ -247,12 +257,13 @@ def script_take_error():
 # implementation); and one call costs one boundary crossing.
 def script_call(*args):
     """redis.call(): the command's reply as a Lua value; raises Redis errors."""
-    global script_pending_err
+    global script_pending_err, script_pending_from_reply
     cdef int kind = _script_exec(args)
     if kind == 0:
         return _exec_val
     if kind == 2:
         script_pending_err = _exec_val
+        script_pending_from_reply = _exec_err_from_reply
         raise ScriptRaise()
     return _lua_convert(kind, _exec_val)
 
@@ -262,7 +273,7 @@ def script_pcall(*args):
     if kind == 0:
         return _exec_val
     if kind == 2:
-        return _lua_mkerr(_exec_val)
+        return _lua_mkerr(_exec_val, _exec_err_from_reply)
     return _lua_convert(kind, _exec_val)
 
 def command_exists(bytes name):
@@ -299,8 +310,38 @@ cdef void add_reply_error_raw(ClientBase c, const char *s, size_t n) noexcept:
     c.olen += n + 3
     c.cmd_failed = True
 
-def script_reply_error(ClientBase c, bytes msg):
-    add_reply_error_raw(c, PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg))
+def script_reply_error(ClientBase c, bytes msg, bint count=True):
+    """An error reply with its own code; count=False for an error already counted
+    when a command replied it (the command still counts as failed)."""
+    cdef size_t olen
+    cdef long long total
+    if count:
+        add_reply_error_raw(c, PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg))
+    else:
+        total = srv.stat_total_error_replies
+        olen = c.olen
+        add_reply_error_raw(c, PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg))
+        srv.stat_total_error_replies = total
+        errstat_uncount(c.obuf + olen + 1, PyBytes_GET_SIZE(msg))
+
+def script_count_error(ClientBase c, bytes msg, bint count=True):
+    """An error inside a table result (already written): errorstats and the
+    command's failure, as Redis's nested error replies do."""
+    if count:
+        srv.stat_total_error_replies += 1
+        errstat_count(PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg))
+    c.cmd_failed = True
+
+cdef void errstat_uncount(const char *msg, size_t len) noexcept:
+    """Undo one errstat_count of the same text."""
+    cdef size_t n = 0
+    cdef int i
+    while n < len and msg[n] != 32 and msg[n] != 13 and n < ERRSTAT_CODE_MAX - 1:
+        n += 1
+    for i in range(n_errstats):
+        if <size_t>errstats[i].codelen == n and memcmp(errstats[i].code, msg, n) == 0:
+            errstats[i].count -= 1
+            return
 
 cdef void script_reply_value(ClientBase c, object v, int sresp) noexcept:
     """A plain Lua return value as a reply (luaReplyToRedisReply's scalar cases)."""
@@ -428,7 +469,7 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         elif r[0] == 0:
             script_reply_value(c, r[1], r[2])
         else:
-            _script_engine.finish(c, r[0], r[1], s.sha)
+            _script_engine.finish(c, r, s.sha)
     except Exception as exc:
         if _log_exception is not None:
             _log_exception("Error in script: %r" % (exc,), True)

@@ -309,3 +309,28 @@ def test_monitor_shows_script_commands_as_lua(fc_server, fc):
         assert b'[0 lua] "incr" "ctr"' in lines
     finally:
         mon.close()
+
+
+def _stats(client):
+    def lines(section, prefix):
+        text = client.call("INFO", section).decode()
+        return sorted(x for x in text.split("\r\n") if x.startswith(prefix))
+    errs = lines("errorstats", "errorstat_")
+    cmds = [x.split(",usec=")[0] + "," + x.split(",rejected_calls=")[1]
+            for x in lines("commandstats", "cmdstat_") if x.startswith(("cmdstat_eval:", "cmdstat_incr:"))]
+    total = [x for x in lines("stats", "total_error_replies")]
+    return errs, cmds, total
+
+
+def test_script_errors_count_in_errorstats_like_redis(diff, ref, fc):
+    """A command's error raised or returned by a script is counted once (when the
+    command replied it); the script's other errors and errors nested in a table
+    result are counted; the EVAL fails when its reply is or holds an error."""
+    diff.check("CONFIG", "RESETSTAT")
+    diff.check("SET", "s", "x")
+    for body in ["return redis.call('incr','s')", "return redis.pcall('incr','s')",
+                 "local r = redis.pcall('incr','s') return 1", "return {err='MYERR x'}",
+                 "error('x')", "return redis.call('nosuch')", "return {1,{err='INNER x'}}",
+                 "return {1,redis.pcall('incr','s')}", "return 1"]:
+        diff.check("EVAL", body, "0")
+    assert _stats(ref) == _stats(fc)
