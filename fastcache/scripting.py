@@ -514,6 +514,7 @@ class _RedisLib:
         if not isinstance(fl, (int, float)) or isinstance(fl, bool) or fl not in (0, 1, 2, 3):
             core.script_raise(b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, "
                               b"REPL_ALL or REPL_NONE.")
+        core.script_set_repl(int(fl))
 
 
 class _Rand48:

@@ -31,6 +31,7 @@ cdef bint script_ro = False              # EVAL_RO/EVALSHA_RO or a no-writes scr
 cdef bint script_wrote = False           # a write command ran (SCRIPT KILL -> UNKILLABLE)
 cdef bint script_timedout = False        # past busy-reply-threshold: others get -BUSY
 cdef bint script_kill_requested = False
+cdef bint script_repl_none = False       # redis.set_repl(redis.REPL_NONE) in effect
 cdef long long script_start_ms = 0
 cdef object _script_argv_refs = None
 cdef object _script_engine = None        # fastcache.scripting engine (bound at start-up)
@@ -210,7 +211,10 @@ cdef int _script_exec(tuple args) except -1:
         script_wrote = True
     _script_argv_refs = refs
     sc.olen = 0
-    call_command(sc, cmd)
+    if FC_UNLIKELY(script_repl_none and prop_on):
+        _call_unpropagated(sc, cmd)
+    else:
+        call_command(sc, cmd)
     sc.argc = 0
     _script_argv_refs = None
     if sc.olen == 0:
@@ -219,6 +223,21 @@ cdef int _script_exec(tuple args) except -1:
     i = _script_reply(sc)
     sc.olen = 0
     return i
+
+cdef void _call_unpropagated(ClientBase sc, fc_command *cmd) noexcept:
+    """redis.set_repl(redis.REPL_NONE): the command runs but what it staged for
+    propagation is dropped (one stream serves the AOF and replicas here, so
+    REPL_AOF / REPL_REPLICA alone both keep propagating)."""
+    global prop_nops, prop_stage_len
+    cdef int nops = prop_nops
+    cdef size_t slen = prop_stage_len
+    call_command(sc, cmd)
+    prop_nops = nops
+    prop_stage_len = slen
+
+def script_set_repl(int flags):
+    global script_repl_none
+    script_repl_none = flags == 0
 
 # Lua helpers bound by the engine: (kind, value) -> Lua value for the tagged
 # replies, and msg -> {err=msg}.
@@ -413,7 +432,7 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     lookup, the Lua call and a scalar reply from here (the common, hot case).
     False when the script is not cached (the engine replies NOSCRIPT)."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
-    global script_kill_requested, script_start_ms
+    global script_kill_requested, script_start_ms, script_repl_none
     cdef object s
     cdef object r
     cdef bytes key
@@ -451,6 +470,7 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         script_wrote = False
         script_timedout = False
         script_kill_requested = False
+        script_repl_none = False
         script_start_ms = srv.mstime
         try:
             r = _script_run(*args)
@@ -491,7 +511,8 @@ cdef void cmd_evalsha_ro(ClientBase c) noexcept:
 def script_begin(ClientBase caller, bint ro):
     """A script starts: the script client takes the caller's db and RESP2."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
-    global script_kill_requested, script_start_ms
+    global script_kill_requested, script_start_ms, script_repl_none
+    script_repl_none = False
     script_client.db = caller.db
     script_client.resp = 2
     script_client.olen = 0

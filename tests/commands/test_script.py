@@ -103,6 +103,12 @@ def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
         ("redis.call('del','nokey') return 1", "0"),                 # no change: nothing
         ("redis.pcall('incr','a','b') redis.call('lpush','l','1','2') "
          "return redis.call('rpop','l')", "0"),
+        # set_repl(REPL_NONE): the write between is not propagated
+        ("redis.set_repl(redis.REPL_NONE) redis.call('set','q','1') "
+         "redis.set_repl(redis.REPL_ALL) return redis.call('set','r','1')", "0"),
+        ("redis.set_repl(redis.REPL_NONE) return redis.call('set','q','2')", "0"),
+        ("return redis.call('set','q','3')", "0"),                   # reset per script
+        ("return redis.call('script','load','return 1')", "0"),
     ]
     for s in scripts:
         assert ref.call("EVAL", *s) == fc.call("EVAL", *s)
