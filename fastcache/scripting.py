@@ -616,6 +616,13 @@ class ScriptEngine:
         allowed = rt.table_from({k: True for k in ALLOWED_GLOBALS})
         loadstring(_LUA_SANDBOX, b"=fastcache")(env, redis, safe_pcall, errh, sb_loadstring, sb_load,
                                                 allowed)
+        # redis.call/redis.pcall as C closures when lupa's Lua C API is reachable
+        # (script.pxi); the Python entries stay otherwise
+        g = rt.globals()
+        g[b"__fc_redis"] = redis
+        g[b"__fc_convert"] = convert
+        g[b"__fc_mkerr"] = mkerr
+        self.c_calls = bool(core.script_install_c_calls(rt, _lua.__file__))
         # the count hook stays armed for the life of the state (no per-call cost
         # beyond one check every HOOK_INSTRUCTIONS instructions)
         self._arm_hook(True)

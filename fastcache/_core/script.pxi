@@ -574,3 +574,320 @@ def script_serve_busy(clients):
         srv.stat_net_input_bytes += n
         process_input(c)
         flush_output(c)
+
+# ---- redis.call / redis.pcall as Lua C functions -------------------------------------
+#
+# lupa's Lua->Python call (argument tuple, conversions, the GIL dance) costs about a
+# microsecond; redis.call() is the hot path of every script.  When the Lua C API of
+# lupa's bundled Lua 5.1 is reachable (its extension exports the lua_* symbols, and
+# the LuaRuntime keeps its lua_State* as its first C field -- both checked at
+# start-up, else the Python entries above stay in use), redis.call/redis.pcall are
+# C closures: arguments are read straight off the Lua stack into the script
+# client's argv, and int/bulk/nil/bool replies are pushed without any Python object.
+# Other replies go through the Lua `convert` helper (upvalue 1), errors through
+# `mkerr` (upvalue 2); redis.call raises with lua_error from a frame that holds no
+# Python references (the longjmp must not skip a DECREF).
+
+cdef extern from "<dlfcn.h>" nogil:
+    void *dlopen(const char *filename, int flag)
+    void *dlsym(void *handle, const char *symbol)
+    int RTLD_NOW
+    int RTLD_NOLOAD
+
+cdef extern from *:
+    """
+    typedef struct fc_lua_State fc_lua_State;
+    typedef int (*fc_lua_CFunction)(fc_lua_State *L);
+    typedef struct {
+        int (*gettop)(fc_lua_State *);
+        void (*settop)(fc_lua_State *, int);
+        int (*type)(fc_lua_State *, int);
+        const char *(*tolstring)(fc_lua_State *, int, size_t *);
+        double (*tonumber)(fc_lua_State *, int);
+        void (*pushnil)(fc_lua_State *);
+        void (*pushnumber)(fc_lua_State *, double);
+        void (*pushinteger)(fc_lua_State *, ptrdiff_t);
+        void (*pushlstring)(fc_lua_State *, const char *, size_t);
+        void (*pushboolean)(fc_lua_State *, int);
+        void (*pushvalue)(fc_lua_State *, int);
+        void (*pushcclosure)(fc_lua_State *, fc_lua_CFunction, int);
+        void (*getfield)(fc_lua_State *, int, const char *);
+        void (*setfield)(fc_lua_State *, int, const char *);
+        void (*call)(fc_lua_State *, int, int);
+        int (*error)(fc_lua_State *);
+    } fc_lua_api;
+    static fc_lua_api fc_lapi;
+    """
+    ctypedef struct fc_lua_State:
+        pass
+    ctypedef int (*fc_lua_CFunction)(fc_lua_State *L) noexcept nogil
+    ctypedef struct fc_lua_api:
+        int (*gettop)(fc_lua_State *) noexcept
+        void (*settop)(fc_lua_State *, int) noexcept
+        int (*type)(fc_lua_State *, int) noexcept
+        const char *(*tolstring)(fc_lua_State *, int, size_t *) noexcept
+        double (*tonumber)(fc_lua_State *, int) noexcept
+        void (*pushnil)(fc_lua_State *) noexcept
+        void (*pushnumber)(fc_lua_State *, double) noexcept
+        void (*pushinteger)(fc_lua_State *, Py_ssize_t) noexcept
+        void (*pushlstring)(fc_lua_State *, const char *, size_t) noexcept
+        void (*pushboolean)(fc_lua_State *, int) noexcept
+        void (*pushvalue)(fc_lua_State *, int) noexcept
+        void (*pushcclosure)(fc_lua_State *, fc_lua_CFunction, int) noexcept
+        void (*getfield)(fc_lua_State *, int, const char *) noexcept
+        void (*setfield)(fc_lua_State *, int, const char *) noexcept
+        void (*call)(fc_lua_State *, int, int) noexcept
+        int (*error)(fc_lua_State *) noexcept nogil
+    fc_lua_api fc_lapi
+
+cdef enum:
+    FC_LUA_GLOBALSINDEX = -10002
+    FC_LUA_TNIL = 0
+    FC_LUA_TNUMBER = 3
+    FC_LUA_TSTRING = 4
+
+cdef inline int lua_upvalueindex(int i) noexcept:
+    return FC_LUA_GLOBALSINDEX - i
+
+cdef bint fc_lapi_ok = False
+# per-call scratch: the text of numeric arguments (each slot 40 bytes)
+cdef char *_cnum_buf = NULL
+cdef int _cnum_cap = 0
+# the error of the last _c_exec (kind 2): C text (a catalogue string or sc.obuf)
+cdef const char *_cerr = NULL
+cdef size_t _cerr_len = 0
+
+cdef bint _bind_lua_api(str path):
+    global fc_lapi_ok
+    cdef bytes p = path.encode()
+    cdef void *h = dlopen(p, RTLD_NOW | RTLD_NOLOAD)
+    if h == NULL:
+        return False
+    fc_lapi.gettop = <int (*)(fc_lua_State *) noexcept>dlsym(h, b"lua_gettop")
+    fc_lapi.settop = <void (*)(fc_lua_State *, int) noexcept>dlsym(h, b"lua_settop")
+    fc_lapi.type = <int (*)(fc_lua_State *, int) noexcept>dlsym(h, b"lua_type")
+    fc_lapi.tolstring = <const char *(*)(fc_lua_State *, int, size_t *) noexcept>dlsym(h, b"lua_tolstring")
+    fc_lapi.tonumber = <double (*)(fc_lua_State *, int) noexcept>dlsym(h, b"lua_tonumber")
+    fc_lapi.pushnil = <void (*)(fc_lua_State *) noexcept>dlsym(h, b"lua_pushnil")
+    fc_lapi.pushnumber = <void (*)(fc_lua_State *, double) noexcept>dlsym(h, b"lua_pushnumber")
+    fc_lapi.pushinteger = <void (*)(fc_lua_State *, Py_ssize_t) noexcept>dlsym(h, b"lua_pushinteger")
+    fc_lapi.pushlstring = <void (*)(fc_lua_State *, const char *, size_t) noexcept>dlsym(h, b"lua_pushlstring")
+    fc_lapi.pushboolean = <void (*)(fc_lua_State *, int) noexcept>dlsym(h, b"lua_pushboolean")
+    fc_lapi.pushvalue = <void (*)(fc_lua_State *, int) noexcept>dlsym(h, b"lua_pushvalue")
+    fc_lapi.pushcclosure = <void (*)(fc_lua_State *, fc_lua_CFunction, int) noexcept>dlsym(h, b"lua_pushcclosure")
+    fc_lapi.getfield = <void (*)(fc_lua_State *, int, const char *) noexcept>dlsym(h, b"lua_getfield")
+    fc_lapi.setfield = <void (*)(fc_lua_State *, int, const char *) noexcept>dlsym(h, b"lua_setfield")
+    fc_lapi.call = <void (*)(fc_lua_State *, int, int) noexcept>dlsym(h, b"lua_call")
+    fc_lapi.error = <int (*)(fc_lua_State *) noexcept nogil>dlsym(h, b"lua_error")
+    if (fc_lapi.gettop == NULL or fc_lapi.settop == NULL or fc_lapi.type == NULL or fc_lapi.tolstring == NULL
+            or fc_lapi.tonumber == NULL or fc_lapi.pushnil == NULL or fc_lapi.pushnumber == NULL
+            or fc_lapi.pushinteger == NULL or fc_lapi.pushlstring == NULL or fc_lapi.pushboolean == NULL
+            or fc_lapi.pushvalue == NULL or fc_lapi.pushcclosure == NULL or fc_lapi.getfield == NULL
+            or fc_lapi.setfield == NULL or fc_lapi.call == NULL or fc_lapi.error == NULL):
+        return False
+    return True
+
+cdef int _c_exec(fc_lua_State *L) noexcept:
+    """Run the command whose arguments are on L's stack; returns the kind (see
+    _script_reply; for kind 2 the message is _cerr/_cerr_len and
+    _exec_err_from_reply tells whether a command replied it).  The reply stays in
+    the script client's obuf until the caller pushed it."""
+    global script_wrote, _cnum_buf, _cnum_cap, _cerr, _cerr_len, _exec_err_from_reply
+    cdef int argc = fc_lapi.gettop(L)
+    cdef int i, t, k
+    cdef size_t n
+    cdef double d
+    cdef const char *s
+    cdef fc_command *cmd
+    cdef ClientBase sc = script_client
+    _exec_err_from_reply = False
+    if argc == 0:
+        _cerr = b"ERR Please specify at least one argument for this redis lib call"
+        _cerr_len = strlen(_cerr)
+        return 2
+    _script_argv_grow(sc, argc)
+    if _cnum_cap < argc:
+        _cnum_buf = <char *>fc_realloc(_cnum_buf, argc * 40)
+        _cnum_cap = argc
+    for i in range(argc):
+        t = fc_lapi.type(L, i + 1)
+        if t == FC_LUA_TSTRING:
+            s = fc_lapi.tolstring(L, i + 1, &n)
+            sc.argv[i] = s
+            sc.argvlen[i] = n
+        elif t == FC_LUA_TNUMBER:
+            # "%.17g" text of the number (integers up to 1e17 as plain digits)
+            d = fc_lapi.tonumber(L, i + 1)
+            if d == <double>(<long long>d) and -1e17 < d < 1e17:
+                k = fc_ll2string(_cnum_buf + i * 40, 40, <long long>d)
+            else:
+                k = snprintf(_cnum_buf + i * 40, 40, "%.17g", d)
+            sc.argv[i] = _cnum_buf + i * 40
+            sc.argvlen[i] = k
+        else:
+            _cerr = b"ERR Lua redis lib command arguments must be strings or integers"
+            _cerr_len = strlen(_cerr)
+            return 2
+    sc.argc = argc
+    cmd = lookup_command(sc.argv[0], sc.argvlen[0])
+    if cmd != NULL and cmd.nsubs > 0 and argc >= 2:
+        cmd = lookup_subcommand(cmd, sc.argv[1], sc.argvlen[1])
+    _cerr = NULL
+    if cmd == NULL:
+        _cerr = b"ERR Unknown Redis command called from script"
+    elif (cmd.arity > 0 and argc != cmd.arity) or (cmd.arity < 0 and argc < -cmd.arity):
+        _cerr = b"ERR Wrong number of args calling Redis command from script"
+    elif cmd.flags & CMD_NOSCRIPT:
+        _cerr = b"ERR This Redis command is not allowed from script"
+    elif cmd.flags & CMD_WRITE:
+        if script_ro:
+            _cerr = b"ERR Write commands are not allowed from read-only scripts."
+        elif deny_writes_misconf:
+            _cerr = E_MISCONF + 1
+            _cerr_len = strlen(_cerr) - 2
+            sc.argc = 0
+            return 2
+        else:
+            script_wrote = True
+    if _cerr != NULL:
+        _cerr_len = strlen(_cerr)
+        sc.argc = 0
+        return 2
+    sc.lastcmd = cmd
+    sc.olen = 0
+    if FC_UNLIKELY(script_repl_none and prop_on):
+        _call_unpropagated(sc, cmd)
+    else:
+        call_command(sc, cmd)
+    sc.argc = 0
+    if sc.olen == 0:
+        return 0
+    s = sc.obuf
+    if s[0] == 45:       # '-': a command's error reply (already in errorstats)
+        _cerr = s + 1
+        _cerr_len = sc.olen - 3
+        _exec_err_from_reply = True
+        return 2
+    return 5             # a reply to push (_c_push_reply)
+
+cdef int _c_push_reply(fc_lua_State *L) noexcept:
+    """Push the reply in the script client's obuf as a Lua value."""
+    cdef ClientBase sc = script_client
+    cdef const char *p = sc.obuf
+    cdef const char *end
+    cdef long long n
+    cdef char t = p[0]
+    if t == 58:      # ':'
+        fc_lapi.pushnumber(L, <double>_parse_ll_line(p + 1, &end))
+    elif t == 36:    # '$'
+        if p[1] == 45:
+            fc_lapi.pushboolean(L, 0)
+        else:
+            n = _parse_ll_line(p + 1, &end)
+            fc_lapi.pushlstring(L, end, <size_t>n)
+    elif t == 95:    # '_'
+        fc_lapi.pushnil(L)
+    elif t == 35:    # '#'
+        fc_lapi.pushboolean(L, p[1] == 116)
+    elif t == 42 and p[1] == 45:   # '*-1'
+        fc_lapi.pushboolean(L, 0)
+    else:
+        # status, double and aggregates: convert(kind, text) in Lua
+        fc_lapi.pushvalue(L, lua_upvalueindex(1))
+        if t == 43:
+            fc_lapi.pushinteger(L, 1)
+            fc_lapi.pushlstring(L, p + 1, sc.olen - 3)
+        elif t == 44:
+            fc_lapi.pushinteger(L, 3)
+            fc_lapi.pushnumber(L, strtod(p + 1, NULL))
+        else:
+            fc_lapi.pushinteger(L, 4)
+            fc_lapi.pushlstring(L, p, sc.olen)
+        sc.olen = 0
+        fc_lapi.call(L, 2, 1)
+        return 1
+    sc.olen = 0
+    return 1
+
+cdef void _c_push_error(fc_lua_State *L) noexcept:
+    """Push mkerr(message, from_reply): the {err=...} table."""
+    fc_lapi.pushvalue(L, lua_upvalueindex(2))
+    fc_lapi.pushlstring(L, _cerr, _cerr_len)
+    fc_lapi.pushboolean(L, 1 if _exec_err_from_reply else 0)
+    script_client.olen = 0
+    fc_lapi.call(L, 2, 1)
+
+cdef int _c_call_gil(fc_lua_State *L, bint raise_err) noexcept:
+    """Run the command and push its reply, or the {err=...} table; returns the
+    kind (2: an error table is on the stack)."""
+    cdef int kind = _c_exec(L)
+    if kind == 0:
+        fc_lapi.pushnil(L)
+    elif kind == 2:
+        _c_push_error(L)
+    else:
+        _c_push_reply(L)
+    return kind
+
+# lupa releases the GIL while Lua runs (and takes it back to call Python): these
+# take it for the command, and raise the Lua error only after releasing it.
+cdef int _c_redis_call(fc_lua_State *L) noexcept nogil:
+    cdef int kind
+    with gil:
+        kind = _c_call_gil(L, True)
+    if kind == 2:
+        return fc_lapi.error(L)
+    return 1
+
+cdef int _c_redis_pcall(fc_lua_State *L) noexcept nogil:
+    with gil:
+        _c_call_gil(L, False)
+    return 1
+
+cdef bint _lua_state_ok(fc_lua_State *L) noexcept:
+    cdef size_t n = 0
+    cdef const char *v
+    cdef int top = fc_lapi.gettop(L)
+    if top < 0 or top > 1000:
+        return False
+    fc_lapi.getfield(L, FC_LUA_GLOBALSINDEX, b"_VERSION")
+    v = fc_lapi.tolstring(L, -1, &n)
+    cdef bint ok = v != NULL and n == 7 and memcmp(v, b"Lua 5.1", 7) == 0
+    fc_lapi.settop(L, top)
+    return ok
+
+def script_install_c_calls(runtime, str lupa_path):
+    """Replace redis.call/redis.pcall with the C closures (see above); the Lua side
+    left `__fc_redis`, `__fc_convert`, `__fc_mkerr` in the real globals.  False
+    (nothing changed) when the Lua C API or lupa's layout can't be verified."""
+    global fc_lapi_ok
+    cdef fc_lua_State *L
+    cdef size_t n
+    cdef const char *v
+    cdef int top
+    if not _bind_lua_api(lupa_path):
+        return False
+    # lupa's LuaRuntime: `cdef lua_State *_state` is its first C field, after the
+    # object header and Cython's vtable pointer; the candidate is verified (stack
+    # top sane, _VERSION readable) before anything is changed
+    L = NULL
+    for off in (sizeof(PyObject) + sizeof(void *), sizeof(PyObject)):
+        L = (<fc_lua_State **>(<char *><PyObject *>runtime + <size_t>off))[0]
+        if L != NULL and _lua_state_ok(L):
+            break
+        L = NULL
+    if L == NULL:
+        return False
+    top = fc_lapi.gettop(L)
+    fc_lapi.getfield(L, FC_LUA_GLOBALSINDEX, b"__fc_redis")
+    fc_lapi.getfield(L, FC_LUA_GLOBALSINDEX, b"__fc_convert")
+    fc_lapi.getfield(L, FC_LUA_GLOBALSINDEX, b"__fc_mkerr")
+    fc_lapi.pushcclosure(L, <fc_lua_CFunction>_c_redis_call, 2)
+    fc_lapi.setfield(L, -2, b"call")
+    fc_lapi.getfield(L, FC_LUA_GLOBALSINDEX, b"__fc_convert")
+    fc_lapi.getfield(L, FC_LUA_GLOBALSINDEX, b"__fc_mkerr")
+    fc_lapi.pushcclosure(L, <fc_lua_CFunction>_c_redis_pcall, 2)
+    fc_lapi.setfield(L, -2, b"pcall")
+    fc_lapi.settop(L, top)
+    fc_lapi_ok = True
+    return True
