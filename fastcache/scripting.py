@@ -266,6 +266,26 @@ local function run(f, cr, nkeys, ...)
   return 0, r, sresp
 end
 
+-- the C fast path of EVALSHA (script.pxi) calls run_c with the SHA: a string
+-- or number result comes back alone; anything else is left in `last` for
+-- Python (ScriptEngine.finish_last) and true is returned
+local fns = {}            -- sha -> compiled function (ScriptEngine.load keeps it)
+local last = {}
+local function run_c(sha, cr, nkeys, ...)
+  local f = fns[sha]
+  if not f then return false end
+  local a, b, c, d = run(f, cr, nkeys, ...)
+  -- run gives one value only for a string or number result (else kind, value, resp)
+  if c == nil then return a end
+  last[1], last[2], last[3], last[4] = a, b, c, d
+  return true
+end
+local function take_last()
+  local a, b, c, d = last[1], last[2], last[3], last[4]
+  last[1], last[2], last[3], last[4] = nil, nil, nil, nil
+  return a, b, c, d
+end
+
 -- ---- the redis library ----
 local redis = {}
 redis.call = pycall
@@ -381,7 +401,7 @@ end
 
 local function setresp_lua(r) sresp = r end
 
-return run, redis, safe_pcall, errh, arm_hook, compile, {env, genv}, sb_loadstring, sb_load, convert, mkerr, setresp_lua
+return run, redis, safe_pcall, errh, arm_hook, compile, {env, genv}, sb_loadstring, sb_load, convert, mkerr, setresp_lua, {fns, run_c, take_last}
 """
 
 _LUA_SANDBOX = rb"""
@@ -605,7 +625,7 @@ class ScriptEngine:
         support = loadstring(_LUA_SUPPORT, b"=fastcache")
         lib = _RedisLib(self)
         (self._run, redis, safe_pcall, errh, self._arm_hook, self._compile, env, sb_loadstring,
-         sb_load, convert, mkerr, self._setresp_lua) = support(
+         sb_load, convert, mkerr, self._setresp_lua, cpath) = support(
             core.script_call, core.script_pcall, self._hook, self.rand.random, self.rand.seed,
             self._check_cmd, core.script_take_error)
         for name in ("sha1hex", "log", "setresp", "set_repl"):
@@ -622,6 +642,7 @@ class ScriptEngine:
         g[b"__fc_redis"] = redis
         g[b"__fc_convert"] = convert
         g[b"__fc_mkerr"] = mkerr
+        self._fns, g[b"__fc_run_c"], self._take_last = cpath[1], cpath[2], cpath[3]
         self.c_calls = bool(core.script_install_c_calls(rt, _lua.__file__))
         # the count hook stays armed for the life of the state (no per-call cost
         # beyond one check every HOOK_INSTRUCTIONS instructions)
@@ -696,6 +717,7 @@ class ScriptEngine:
             raise ValueError(b"ERR Error compiling script (new function): " + _tobytes(err))
         s = _Script(sha, body, fn, flags)
         self.scripts[sha] = s
+        self._fns[sha] = fn          # for the C fast path of EVALSHA
         self.body_bytes += len(body)
         return s
 
@@ -748,6 +770,14 @@ class ScriptEngine:
             core.script_end()
         if kind == 0:
             core.script_reply_result(c, val, sresp)
+        else:
+            self.finish(c, r, name)
+
+    def finish_last(self, c, name):
+        """The C fast path's non-scalar result (left in Lua by run_c)."""
+        r = self._take_last()
+        if r[0] == 0:
+            core.script_reply_result(c, r[1], r[2])
         else:
             self.finish(c, r, name)
 

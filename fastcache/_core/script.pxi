@@ -427,6 +427,24 @@ def script_bind_cache(dict cache, run):
     _script_cache = cache
     _script_run = run
 
+cdef tuple _evalsha_args(ClientBase c, object fn, long long numkeys):
+    """(fn, resp, numkeys, key/arg ...) for the lupa runner."""
+    cdef tuple args = PyTuple_New(c.argc)
+    cdef int i
+    Py_INCREF(fn)
+    PyTuple_SET_ITEM(args, 0, fn)
+    b = c.resp
+    Py_INCREF(b)
+    PyTuple_SET_ITEM(args, 1, b)
+    b = numkeys
+    Py_INCREF(b)
+    PyTuple_SET_ITEM(args, 2, b)
+    for i in range(3, c.argc):
+        b = PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])
+        Py_INCREF(b)
+        PyTuple_SET_ITEM(args, i, b)
+    return args
+
 cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     """EVALSHA of a cached script without the Python layer in between: the cache
     lookup, the Lua call and a scalar reply from here (the common, hot case).
@@ -434,10 +452,10 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     global script_running, script_caller, script_ro, script_wrote, script_timedout
     global script_kill_requested, script_start_ms, script_repl_none
     cdef object s
-    cdef object r
+    cdef object r = None
     cdef bytes key
-    cdef tuple args
     cdef int i
+    cdef int direct = -1
     cdef const char *p = c.argv[1]
     try:
         key = PyBytes_FromStringAndSize(p, 40)
@@ -448,19 +466,6 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         s = _script_cache.get(key)
         if s is None:
             return False
-        args = PyTuple_New(c.argc)       # (fn, resp, numkeys, key/arg ...)
-        Py_INCREF(s.fn)
-        PyTuple_SET_ITEM(args, 0, s.fn)
-        b = c.resp
-        Py_INCREF(b)
-        PyTuple_SET_ITEM(args, 1, b)
-        b = numkeys
-        Py_INCREF(b)
-        PyTuple_SET_ITEM(args, 2, b)
-        for i in range(3, c.argc):
-            b = PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])
-            Py_INCREF(b)
-            PyTuple_SET_ITEM(args, i, b)
         script_client.db = c.db
         script_client.resp = 2
         script_client.olen = 0
@@ -473,7 +478,9 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         script_repl_none = False
         script_start_ms = srv.mstime
         try:
-            r = _script_run(*args)
+            direct = _evalsha_lua_direct(c, key, numkeys) if _lua_L != NULL else -1
+            if direct < 0:
+                r = _script_run(*_evalsha_args(c, s.fn, numkeys))
         finally:
             if script_kill_requested:
                 _script_engine._arm_hook(True)
@@ -483,6 +490,11 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
             script_caller = None
             script_timedout = False
             script_kill_requested = False
+        if direct == 1:
+            return True
+        if direct == 0:
+            _script_engine.finish_last(c, s.sha)
+            return True
         if type(r) is not tuple:
             # the runner returns a string or number result alone (no tuple)
             script_reply_value(c, r, 2)
@@ -615,6 +627,9 @@ cdef extern from *:
         void (*setfield)(fc_lua_State *, int, const char *);
         void (*call)(fc_lua_State *, int, int);
         int (*error)(fc_lua_State *);
+        int (*pcall)(fc_lua_State *, int, int, int);
+        int (*checkstack)(fc_lua_State *, int);
+        int (*toboolean)(fc_lua_State *, int);
     } fc_lua_api;
     static fc_lua_api fc_lapi;
     """
@@ -638,6 +653,9 @@ cdef extern from *:
         void (*setfield)(fc_lua_State *, int, const char *) noexcept
         void (*call)(fc_lua_State *, int, int) noexcept
         int (*error)(fc_lua_State *) noexcept nogil
+        int (*pcall)(fc_lua_State *, int, int, int) noexcept
+        int (*checkstack)(fc_lua_State *, int) noexcept
+        int (*toboolean)(fc_lua_State *, int) noexcept
     fc_lua_api fc_lapi
 
 cdef enum:
@@ -650,6 +668,7 @@ cdef inline int lua_upvalueindex(int i) noexcept:
     return FC_LUA_GLOBALSINDEX - i
 
 cdef bint fc_lapi_ok = False
+cdef fc_lua_State *_lua_L = NULL     # the engine's Lua state (lupa's), once verified
 # per-call scratch: the text of numeric arguments (each slot 40 bytes)
 cdef char *_cnum_buf = NULL
 cdef int _cnum_cap = 0
@@ -679,11 +698,15 @@ cdef bint _bind_lua_api(str path):
     fc_lapi.setfield = <void (*)(fc_lua_State *, int, const char *) noexcept>dlsym(h, b"lua_setfield")
     fc_lapi.call = <void (*)(fc_lua_State *, int, int) noexcept>dlsym(h, b"lua_call")
     fc_lapi.error = <int (*)(fc_lua_State *) noexcept nogil>dlsym(h, b"lua_error")
+    fc_lapi.pcall = <int (*)(fc_lua_State *, int, int, int) noexcept>dlsym(h, b"lua_pcall")
+    fc_lapi.checkstack = <int (*)(fc_lua_State *, int) noexcept>dlsym(h, b"lua_checkstack")
+    fc_lapi.toboolean = <int (*)(fc_lua_State *, int) noexcept>dlsym(h, b"lua_toboolean")
     if (fc_lapi.gettop == NULL or fc_lapi.settop == NULL or fc_lapi.type == NULL or fc_lapi.tolstring == NULL
             or fc_lapi.tonumber == NULL or fc_lapi.pushnil == NULL or fc_lapi.pushnumber == NULL
             or fc_lapi.pushinteger == NULL or fc_lapi.pushlstring == NULL or fc_lapi.pushboolean == NULL
             or fc_lapi.pushvalue == NULL or fc_lapi.pushcclosure == NULL or fc_lapi.getfield == NULL
-            or fc_lapi.setfield == NULL or fc_lapi.call == NULL or fc_lapi.error == NULL):
+            or fc_lapi.setfield == NULL or fc_lapi.call == NULL or fc_lapi.error == NULL
+            or fc_lapi.pcall == NULL or fc_lapi.checkstack == NULL or fc_lapi.toboolean == NULL):
         return False
     return True
 
@@ -856,11 +879,58 @@ cdef bint _lua_state_ok(fc_lua_State *L) noexcept:
     fc_lapi.settop(L, top)
     return ok
 
+cdef int _evalsha_lua_direct(ClientBase c, bytes sha, long long numkeys) noexcept:
+    """Run a cached script for EVALSHA straight through the Lua C API (no Python
+    objects for the arguments or a string/number result).  1: replied; 0: the
+    result waits in Lua for ScriptEngine.finish_last; -1: not run (the caller
+    takes the lupa path)."""
+    cdef fc_lua_State *L = _lua_L
+    cdef int top, i, t, nres
+    cdef size_t n
+    cdef const char *v
+    cdef double d
+    if L == NULL or not fc_lapi.checkstack(L, c.argc + 8):
+        return -1
+    top = fc_lapi.gettop(L)
+    fc_lapi.getfield(L, FC_LUA_GLOBALSINDEX, b"__fc_run_c")
+    fc_lapi.pushlstring(L, PyBytes_AS_STRING(sha), 40)
+    fc_lapi.pushinteger(L, c.resp)
+    fc_lapi.pushinteger(L, <Py_ssize_t>numkeys)
+    for i in range(3, c.argc):
+        fc_lapi.pushlstring(L, c.argv[i], c.argvlen[i])
+    if fc_lapi.pcall(L, c.argc, -1, 0) != 0:
+        fc_lapi.settop(L, top)
+        add_reply_error_py(c, b"ERR Error running script (internal Lua error)")
+        return 1
+    nres = fc_lapi.gettop(L) - top
+    if nres != 1:
+        fc_lapi.settop(L, top)
+        return -1
+    t = fc_lapi.type(L, -1)
+    if t == FC_LUA_TSTRING:
+        v = fc_lapi.tolstring(L, -1, &n)
+        add_reply_bulk(c, v, n)
+    elif t == FC_LUA_TNUMBER:
+        # (long long)lua_Number: out of range or NaN -> LLONG_MIN (the x86 result)
+        d = fc_lapi.tonumber(L, -1)
+        if d == d and -9.2233720368547758e18 <= d < 9.2233720368547758e18:
+            add_reply_int(c, <long long>d)
+        else:
+            add_reply_int(c, LLONG_MIN)
+    elif fc_lapi.toboolean(L, -1):
+        fc_lapi.settop(L, top)
+        return 0
+    else:
+        fc_lapi.settop(L, top)
+        return -1            # not cached on the Lua side (after a SCRIPT FLUSH race)
+    fc_lapi.settop(L, top)
+    return 1
+
 def script_install_c_calls(runtime, str lupa_path):
     """Replace redis.call/redis.pcall with the C closures (see above); the Lua side
     left `__fc_redis`, `__fc_convert`, `__fc_mkerr` in the real globals.  False
     (nothing changed) when the Lua C API or lupa's layout can't be verified."""
-    global fc_lapi_ok
+    global fc_lapi_ok, _lua_L
     cdef fc_lua_State *L
     cdef size_t n
     cdef const char *v
@@ -890,4 +960,5 @@ def script_install_c_calls(runtime, str lupa_path):
     fc_lapi.setfield(L, -2, b"pcall")
     fc_lapi.settop(L, top)
     fc_lapi_ok = True
+    _lua_L = L
     return True

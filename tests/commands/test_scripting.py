@@ -335,3 +335,18 @@ def test_script_errors_count_in_errorstats_like_redis(diff, ref, fc):
                  "return {1,redis.pcall('incr','s')}", "return 1"]:
         diff.check("EVAL", body, "0")
     assert _stats(ref) == _stats(fc)
+
+
+@pytest.mark.parametrize("resp", [2, 3])
+def test_evalsha_replies_every_kind_of_result_like_eval(diff, resp):
+    """EVALSHA's C fast path (scalars) and its fallback (tables, errors, nil,
+    booleans) give the same bytes as the reference."""
+    if resp == 3:
+        diff.hello3()
+    diff.check("SET", "s", "x")
+    for body in RETURNS + CALLS[:12] + ["redis.setresp(3) return true", "return redis.call('incr', KEYS[1])"]:
+        diff.check("SCRIPT", "LOAD", body)
+        diff.check("EVALSHA", sha(body), "1", "ctr")
+        diff.check("EVALSHA_RO", sha(body).upper(), "1", "ctr")
+    diff.check("SCRIPT", "FLUSH")
+    diff.check("EVALSHA", sha("return 1"), "0")
