@@ -5,12 +5,15 @@ One real Lua 5.1 state (lupa.lua51) holds the sandbox: Redis's globals only, the
 ones.  Scripts are compiled once (chunk name ``@user_script``, so Lua's messages say
 ``user_script:LINE:``) and cached by the SHA1 of their body.
 
-Crossing the Lua/Python boundary is the cost to keep low:
-  - redis.call/redis.pcall are Lua functions around ONE Cython entry
-    (core.script_call) that returns (kind, value); simple replies come back as Lua
-    values, aggregates as raw RESP that a small Lua parser turns into tables;
-  - a script's return value is turned into RESP by Lua code when it is a table (one
-    bytes object crosses back), and by C for scalars;
+Crossing the Lua/Python boundary is the cost to keep low (script.pxi):
+  - redis.call/redis.pcall are Lua C closures over lupa's own Lua C API (found and
+    verified at start-up; the Python entries core.script_call/script_pcall are the
+    fallback): arguments go from the Lua stack to the script client's argv, and
+    int/bulk/nil/bool replies are pushed as Lua values without Python objects;
+    other replies are parsed into tables by a small Lua RESP parser;
+  - EVALSHA of a cached script calls the Lua runner through the C API too, and a
+    string or number result is replied from C; table results are turned into RESP
+    by Lua code (one string crosses back), errors and the rest by Python;
   - KEYS/ARGV are built by the Lua runner from the call's arguments.
 
 The engine is reusable for FUNCTION/FCALL: `compile(body, chunkname)` gives a Lua
