@@ -935,6 +935,10 @@ def script_install_c_calls(runtime, str lupa_path):
     cdef size_t n
     cdef const char *v
     cdef int top
+    # a new Lua state (SCRIPT FLUSH) replaces the old one: never keep a pointer to
+    # a state that is about to be closed
+    _lua_L = NULL
+    fc_lapi_ok = False
     if not _bind_lua_api(lupa_path):
         return False
     # lupa's LuaRuntime: `cdef lua_State *_state` is its first C field, after the
