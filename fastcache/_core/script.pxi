@@ -20,6 +20,7 @@
 # in `_script_argv_refs` for the duration of one command.
 
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from libc.math cimport signbit
 
 cdef extern from "<sys/socket.h>" nogil:
     ssize_t recv(int fd, void *buf, size_t n, int flags)
@@ -741,7 +742,7 @@ cdef int _c_exec(fc_lua_State *L) noexcept:
         elif t == FC_LUA_TNUMBER:
             # "%.17g" text of the number (integers up to 1e17 as plain digits)
             d = fc_lapi.tonumber(L, i + 1)
-            if d == <double>(<long long>d) and -1e17 < d < 1e17:
+            if -1e17 < d < 1e17 and d == <double>(<long long>d) and not signbit(d):
                 k = fc_ll2string(_cnum_buf + i * 40, 40, <long long>d)
             else:
                 k = snprintf(_cnum_buf + i * 40, 40, "%.17g", d)

@@ -92,7 +92,7 @@ CALLS = [
     "return {redis.pcall('incr','s')}", "return redis.call()", "return redis.call(1)",
     "return redis.call({})", "return redis.call('ping', {})", "return redis.call('ping', true)",
     "return redis.call('ping', nil)", "return redis.call('echo', 1.5)",
-    "return redis.call('echo', 12345678901234567890)", "return redis.call('echo', 1/0)",
+    "return redis.call('echo', 12345678901234567890)", "return redis.call('echo', 1/0)", "return redis.call('echo', -0.0)",
     "return redis.call('echo', 100)", "return redis.call('echo', 0.1)",
     "return redis.call('echo', 1e15)", "return redis.call('echo', 123456789012)",
     "return redis.call('subscribe','x')", "return redis.call('multi')", "return redis.call('exec')",
