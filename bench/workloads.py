@@ -43,7 +43,13 @@ class Profile:
 # The server issue's set/get/incr/mset plus the types issue's redis-benchmark list
 # (lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100 lrange_300).
 ALL_COMMANDS = ("ping", "set", "get", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset",
-                "spop", "zadd", "zpopmin", "lrange_100", "lrange_300")
+                "spop", "zadd", "zpopmin", "lrange_100", "lrange_300", "evalsha_incr", "evalsha_get")
+
+# Scripting issue (6): EVALSHA of a small cached script.
+EVALSHA_SCRIPTS = {
+    "evalsha_incr": "return redis.call('incr', KEYS[1])",
+    "evalsha_get": "return redis.call('get', KEYS[1])",
+}
 
 PROFILES = {
     "quick": Profile("quick", rounds=3, requests_p1=10_000, requests_p16=40_000,
@@ -177,6 +183,15 @@ def command_workloads(p: Profile, commands=None) -> list[CommandWorkload]:
                 cmd = ["HSET", "myhash", "element:__rand_int__", VALUE]
             elif name == "zadd":
                 cmd = ["ZADD", "myzset", "__rand_int__", "element:__rand_int__"]
+            elif name in EVALSHA_SCRIPTS:
+                import hashlib
+                body = EVALSHA_SCRIPTS[name]
+                cmd = ["EVALSHA", hashlib.sha1(body.encode()).hexdigest(), "1",
+                       ("counter:" if name == "evalsha_incr" else "key:") + "__rand_int__"]
+                if name == "evalsha_get":
+                    once = lambda c, ks=ks, body=body: (preload_strings(c, ks), c.call("SCRIPT", "LOAD", body))
+                else:
+                    once = lambda c, body=body: c.call("SCRIPT", "LOAD", body)
             elif name in ("lrange_100", "lrange_300"):
                 size = int(name.split("_")[1])
                 cmd = ["LRANGE", "biglist", "0", str(size - 1)]

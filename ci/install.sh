@@ -32,4 +32,4 @@ fi
 redis-server --version
 
 "$PYTHON" -m pip install -q -e '.[test]'
-"$PYTHON" -c 'import fastcache, redis, hiredis, hypothesis, pytest; print("python deps ok")'
+"$PYTHON" -c 'import fastcache, redis, hiredis, hypothesis, pytest, lupa.lua51; print("python deps ok")'

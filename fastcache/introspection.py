@@ -487,6 +487,8 @@ def _memory_numbers(server):
 
 
 def _sec_memory(c, server):
+    from fastcache.scripting import info_fields  # scripting engine (issue 6)
+    lua = info_fields()
     used, rss, startup, clients, overhead, dataset = _memory_numbers(server)
     peak = max(_peak[0], used)
     maxmem = _cfg(server, "maxmemory", 0) or 0
@@ -503,11 +505,15 @@ def _sec_memory(c, server):
         ("allocator_allocated", used), ("allocator_active", used), ("allocator_resident", rss),
         ("total_system_memory", total_system_memory()),
         ("total_system_memory_human", bytes_to_human(total_system_memory())),
-        ("used_memory_lua", 0), ("used_memory_vm_eval", 0), ("used_memory_lua_human", "0B"),
-        ("used_memory_scripts_eval", 0), ("number_of_cached_scripts", 0), ("number_of_functions", 0),
-        ("number_of_libraries", 0), ("used_memory_vm_functions", 0), ("used_memory_vm_total", 0),
-        ("used_memory_vm_total_human", "0B"), ("used_memory_functions", 0), ("used_memory_scripts", 0),
-        ("used_memory_scripts_human", "0B"), ("maxmemory", maxmem),
+        ("used_memory_lua", lua["used_memory_lua"]), ("used_memory_vm_eval", lua["used_memory_vm_eval"]),
+        ("used_memory_lua_human", bytes_to_human(lua["used_memory_lua"])),
+        ("used_memory_scripts_eval", lua["used_memory_scripts_eval"]),
+        ("number_of_cached_scripts", lua["number_of_cached_scripts"]), ("number_of_functions", 0),
+        ("number_of_libraries", 0), ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", lua["used_memory_vm_eval"]),
+        ("used_memory_vm_total_human", bytes_to_human(lua["used_memory_vm_eval"])),
+        ("used_memory_functions", 0), ("used_memory_scripts", lua["used_memory_scripts_eval"]),
+        ("used_memory_scripts_human", bytes_to_human(lua["used_memory_scripts_eval"])), ("maxmemory", maxmem),
         ("maxmemory_human", bytes_to_human(maxmem)),
         ("maxmemory_policy", _cfg(server, "maxmemory-policy", "noeviction")),
         ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0),

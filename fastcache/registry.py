@@ -18,6 +18,7 @@ HANDLER_MODULES = (
     "fastcache.config",
     "fastcache.connection",
     "fastcache.admin",
+    "fastcache.scripting",
 )
 
 

@@ -40,6 +40,8 @@ include "blocked.pxi"
 include "rdb.pxi"
 include "conn.pxi"
 include "server_cmds.pxi"
+# script.pxi: scripting support (redis.call entry, EVAL procs, BUSY serving)
+include "script.pxi"
 include "cmdtable.pxi"
 # aof.pxi: group commit of replies (appendfsync always) and AOF replay
 include "aof.pxi"

@@ -293,6 +293,13 @@ cdef void execute_command(ClientBase c):
     if FC_UNLIKELY(server_loading) and not (cmd.flags & CMD_LOADING):
         reject_command(c, cmd, E_LOADING)
         return
+    # scripting (script.pxi): while a script runs past busy-reply-threshold, the
+    # clients served from the Lua hook get -BUSY for everything not flagged
+    # allow_busy (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE ...), as Redis's
+    # processCommand does for a timed-out script.
+    if FC_UNLIKELY(script_timedout) and busy_rejects(c, cmd):
+        reject_command(c, cmd, E_BUSY)
+        return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
     # later input; it re-runs, in arrival order, when the pause ends.  An EXEC
     # whose queue holds a write is paused like a write (multi.pxi).

@@ -142,3 +142,6 @@ cdef const char *E_EXECABORT = b"-EXECABORT Transaction discarded because of pre
 cdef const char *E_EXECABORT_BECAUSE = b"EXECABORT Transaction discarded because of: "
 # ---- loading (a dataset is being loaded at start-up: processCommand's gate) ----
 cdef const char *E_LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
+# ---- scripting (script.pxi, fastcache/scripting.py) ----
+cdef const char *E_SCRIPT_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
+cdef const char *E_SCRIPT_NUMKEYS_NEG = b"-ERR Number of keys can't be negative\r\n"

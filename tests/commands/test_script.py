@@ -1,0 +1,138 @@
+"""Busy scripts (integration): past busy-reply-threshold other clients get -BUSY, SCRIPT
+KILL stops a script that has not written, UNKILLABLE one that has.  Each test runs on
+a private fastcache and a private reference server with the same expectations."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from support.resp import ConnectionClosed, RawClient
+
+
+# ---- busy scripts: BUSY replies, SCRIPT KILL, UNKILLABLE -----------------------------------------
+
+def _busy_script_run(server, body, out):
+    c = RawClient(server.host, server.port)
+    try:
+        out.append(c.call("EVAL", body, "0", timeout=30))
+    except ConnectionClosed:
+        out.append(b"<closed>")      # SHUTDOWN NOSAVE ended the server
+    c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_busy_script_gets_busy_replies_and_script_kill(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    c = RawClient(s.host, s.port)
+    t = threading.Thread(target=_busy_script_run, args=(s, "local i = 0 while true do i = i + 1 end", out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("GET", "x", timeout=10) == (b"-BUSY Redis is busy running a script. You can only call "
+                                              b"SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
+    assert c.call("SCRIPT", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.call("PING") == b"+PONG\r\n"
+    assert c.call("SCRIPT", "KILL") == b"-NOTBUSY No scripts in execution right now.\r\n"
+    c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_busy_script_that_wrote_is_unkillable(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    body = "redis.call('set','w','1') local t = redis.call('time') local s = tonumber(t[1]) " \
+           "while true do local n = redis.call('time') if tonumber(n[1]) > s + 1 then break end end return 'done'"
+    c = RawClient(s.host, s.port)
+    t = threading.Thread(target=_busy_script_run, args=(s, body, out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("SCRIPT", "KILL", timeout=10).startswith(b"-UNKILLABLE Sorry the script already executed")
+    t.join(15)
+    assert out == [b"$4\r\ndone\r\n"]
+    assert c.call("GET", "w") == b"$1\r\n1\r\n"
+    c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_shutdown_needs_nosave_during_a_busy_script(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    c = RawClient(s.host, s.port)
+    t = threading.Thread(target=_busy_script_run, args=(s, "while true do end", out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("SHUTDOWN", timeout=10).startswith(b"-BUSY Redis is busy running a script.")
+    c.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+    t.join(10)
+    assert not t.is_alive()
+    deadline = time.time() + 10
+    while s.is_running() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not s.is_running()
+
+
+# ---- effects replication: a script propagates the commands it ran, never EVAL ------------------
+
+def _aof_tail(server, offset):
+    import glob
+    import os
+    (path,) = glob.glob(os.path.join(server.dir, "appendonlydir", "*.incr.aof"))
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read()
+    return data, offset + len(data)
+
+
+def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
+    from support.resp import parse_all
+    ref_s = server_factory("ref", ["--appendonly", "yes", "--appendfsync", "always"])
+    fc_s = server_factory("fc", ["--enable-debug-command", "yes"])
+    ref, fc = RawClient(ref_s.host, ref_s.port), RawClient(fc_s.host, fc_s.port)
+    fc.call("DEBUG", "PROPAGATED")
+    fc.call("DEBUG", "PROPAGATED")
+    _, off = _aof_tail(ref_s, 0)
+    scripts = [
+        ("redis.call('set','a','1') redis.call('incr','a') return redis.call('get','a')", "0"),
+        ("return redis.call('get','a')", "0"),                       # read-only: nothing
+        ("return redis.call('incr',KEYS[1])", "1", "a"),               # one op: no MULTI
+        ("redis.call('select', 3) return redis.call('set','x','y')", "0"),
+        ("redis.call('del','nokey') return 1", "0"),                 # no change: nothing
+        ("redis.pcall('incr','a','b') redis.call('lpush','l','1','2') "
+         "return redis.call('rpop','l')", "0"),
+        # set_repl(REPL_NONE): the write between is not propagated
+        ("redis.set_repl(redis.REPL_NONE) redis.call('set','q','1') "
+         "redis.set_repl(redis.REPL_ALL) return redis.call('set','r','1')", "0"),
+        ("redis.set_repl(redis.REPL_NONE) return redis.call('set','q','2')", "0"),
+        ("return redis.call('set','q','3')", "0"),                   # reset per script
+        ("return redis.call('script','load','return 1')", "0"),
+    ]
+    for s in scripts:
+        assert ref.call("EVAL", *s) == fc.call("EVAL", *s)
+    ref_raw, off = _aof_tail(ref_s, off)
+    fc_raw = parse_all(fc.call("DEBUG", "PROPAGATED"))[0]
+    assert [list(x) for x in parse_all(fc_raw)] == [list(x) for x in parse_all(ref_raw)]
+    ref.close()
+    fc.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_a_client_that_connects_during_a_busy_script_is_served(server_factory, kind):
+    """New connections are accepted while the script runs (redis-cli SCRIPT KILL
+    from a fresh connection works), and keep working after it ends."""
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    t = threading.Thread(target=_busy_script_run, args=(s, "while true do end", out))
+    t.start()
+    time.sleep(0.5)
+    c = RawClient(s.host, s.port)
+    assert c.call("PING", timeout=10).startswith(b"-BUSY ")
+    assert c.call("SCRIPT", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.call("SET", "k", "v", timeout=10) == b"+OK\r\n"
+    assert c.call("GET", "k", timeout=10) == b"$1\r\nv\r\n"
+    c.close()
