@@ -38,21 +38,35 @@ local function signed(b)
   return b
 end
 
--- Byte-wise lookup tables, index a * 256 + b + 1.
+-- XOR of two bytes, index a * 256 + b + 1: built on first use from a 16x16
+-- nibble table (a few milliseconds, once per runtime).
 local XOR8
 local function tables()
-  XOR8 = {}
-  local t = XOR8
-  for a = 0, 255 do
-    for b = 0, 255 do
+  local nib = {}
+  for a = 0, 15 do
+    for b = 0, 15 do
       local r, p, x, y = 0, 1, a, b
-      while x > 0 or y > 0 do
+      for _ = 1, 4 do
         if x % 2 ~= y % 2 then r = r + p end
         x, y, p = floor(x / 2), floor(y / 2), p * 2
       end
-      t[a * 256 + b + 1] = r
+      nib[a * 16 + b + 1] = r
     end
   end
+  local t, i = {}, 1
+  for ah = 0, 15 do
+    for al = 0, 15 do
+      for bh = 0, 15 do
+        local hi = nib[ah * 16 + bh + 1] * 16
+        local base = al * 16 + 1
+        for bl = 0, 15 do
+          t[i] = hi + nib[base + bl]
+          i = i + 1
+        end
+      end
+    end
+  end
+  XOR8 = t
 end
 
 local function bxor2(a, b)
