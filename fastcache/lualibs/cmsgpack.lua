@@ -149,19 +149,28 @@ end
 
 local get_value
 
-local function get_array(len)
+-- The C decoder keeps every value it builds on the Lua stack and checks the
+-- C-function stack limit (LUAI_MAXCSTACK, 8000 slots) as it goes; `sl` is the
+-- number of slots in use when a value starts, so deep nesting and long
+-- streams fail exactly where Redis's do, with its messages.
+local MAXCSTACK = 8000
+local TOO_MANY = 'stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)'
+
+local function get_array(len, sl)
   local t = {}
+  -- the table, then luaL_checkstack(L, 1) for the index
+  if sl + 2 > MAXCSTACK then error('stack overflow (in function mp_decode_to_lua_array)', 0) end
   for i = 1, len do
-    t[i] = get_value()
+    t[i] = get_value(sl + 2)  -- table and index below the value
   end
   return t
 end
 
-local function get_map(len)
+local function get_map(len, sl)
   local t = {}
   for _ = 1, len do
-    local k = get_value()
-    local v = get_value()
+    local k = get_value(sl + 1)
+    local v = get_value(sl + 2)
     -- lua_settable's own errors (raised without a position in C)
     if k == nil then error('table index is nil', 0) end
     if k ~= k then error('table index is NaN', 0) end
@@ -177,14 +186,15 @@ local function get_str(hlen, len)
   return v
 end
 
-get_value = function()
+get_value = function(sl)
   need(1)
+  if sl + 1 > MAXCSTACK then error(TOO_MANY, 0) end
   local c = byte(s, pos)
   if c <= 0x7f then pos = pos + 1; return c end                 -- positive fixnum
   if c >= 0xe0 then pos = pos + 1; return c - 256 end           -- negative fixnum
   if c >= 0xa0 and c <= 0xbf then return get_str(1, c - 0xa0) end  -- fixstr
-  if c >= 0x90 and c <= 0x9f then pos = pos + 1; return get_array(c - 0x90) end
-  if c >= 0x80 and c <= 0x8f then pos = pos + 1; return get_map(c - 0x80) end
+  if c >= 0x90 and c <= 0x9f then pos = pos + 1; return get_array(c - 0x90, sl) end
+  if c >= 0x80 and c <= 0x8f then pos = pos + 1; return get_map(c - 0x80, sl) end
   if c == 0xc0 then pos = pos + 1; return nil end
   if c == 0xc2 then pos = pos + 1; return false end
   if c == 0xc3 then pos = pos + 1; return true end
@@ -218,10 +228,10 @@ get_value = function()
   if c == 0xd9 then need(2); return get_str(2, byte(s, pos + 1)) end
   if c == 0xda then need(3); return get_str(3, u16(pos + 1)) end
   if c == 0xdb then need(5); return get_str(5, u32(pos + 1)) end
-  if c == 0xdc then need(3); local l = u16(pos + 1); pos = pos + 3; return get_array(l) end
-  if c == 0xdd then need(5); local l = u32(pos + 1); pos = pos + 5; return get_array(l) end
-  if c == 0xde then need(3); local l = u16(pos + 1); pos = pos + 3; return get_map(l) end
-  if c == 0xdf then need(5); local l = u32(pos + 1); pos = pos + 5; return get_map(l) end
+  if c == 0xdc then need(3); local l = u16(pos + 1); pos = pos + 3; return get_array(l, sl) end
+  if c == 0xdd then need(5); local l = u32(pos + 1); pos = pos + 5; return get_array(l, sl) end
+  if c == 0xde then need(3); local l = u16(pos + 1); pos = pos + 3; return get_map(l, sl) end
+  if c == 0xdf then need(5); local l = u32(pos + 1); pos = pos + 5; return get_map(l, sl) end
   error(BADFMT, 0)
 end
 
@@ -240,9 +250,12 @@ local function check_integer(name, idx, nargs, v, default)
   return c_int(H.checknumber(name, idx, nargs, v))
 end
 
--- Lua 5.1's C stack limit (LUAI_MAXCSTACK): the C unpack keeps every value on
--- the stack, and luaL_checkstack() fails past it.
-local MAX_RESULTS = 7998
+-- unpack() returns at most 7997 values from a C frame; the C decoder returns
+-- up to 7999, so larger counts put their first values in front explicitly.
+local function results(out, cnt)
+  if cnt <= 7997 then return unpack(out, 1, cnt) end
+  return out[1], out[2], unpack(out, 3, cnt)
+end
 
 local function unpack_full(name, nargs, input, limit, offset)
   local str = H.checkstring(name, 1, nargs, input)
@@ -258,17 +271,20 @@ local function unpack_full(name, nargs, input, limit, offset)
   s, pos, last = str, offset + 1, len
   local out, cnt = {}, 0
   while pos <= last and cnt < limit do
-    if cnt >= MAX_RESULTS then
-      error('stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)', 0)
-    end
+    -- the input string and the values decoded so far are on the C stack:
+    -- get_value(1 + values so far)
     cnt = cnt + 1
-    out[cnt] = get_value()
+    out[cnt] = get_value(cnt)
   end
   s = nil
   if not decode_all then
-    return (pos > last) and -1 or (pos - 1), unpack(out, 1, cnt)
+    -- luaL_checkstack for the offset
+    if 1 + cnt + 1 > MAXCSTACK then error('stack overflow (in function mp_unpack_full)', 0) end
+    local off = (pos > last) and -1 or (pos - 1)
+    if cnt <= 7997 then return off, unpack(out, 1, cnt) end
+    return off, out[1], unpack(out, 2, cnt)
   end
-  return unpack(out, 1, cnt)
+  return results(out, cnt)
 end
 
 local function unpack_all(...)

@@ -232,7 +232,8 @@ local function unpack_(...)
     size, i = optsize(opt, fmt, i)
     pos = pos + gettoalign(pos, st.align, opt, size)
     if not (size <= ld and pos <= ld - size) then argerror('unpack', 2, 'data string too short') end
-    if n >= 7996 then error('stack overflow (too many results)', 0) end
+    -- luaL_checkstack(L, 2): the arguments and the results so far are on the stack
+    if nargs + n + 2 > 8000 then error('stack overflow (too many results)', 0) end
     if opt == 'b' or opt == 'B' or opt == 'h' or opt == 'H' or opt == 'l' or opt == 'L'
         or opt == 'T' or opt == 'i' or opt == 'I' then
       n = n + 1
@@ -266,7 +267,9 @@ local function unpack_(...)
     pos = pos + size
   end
   n = n + 1; res[n] = pos + 1
-  return unpack(res, 1, n)
+  -- unpack() returns at most 7997 values from a C frame
+  if n <= 7997 then return unpack(res, 1, n) end
+  return res[1], res[2], unpack(res, 3, n)
 end
 
 local function size(...)

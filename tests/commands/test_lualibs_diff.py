@@ -101,7 +101,10 @@ def expr(e):
     "cjson.encode({a = 1, b = 2, c = {d = 3, e = {4, 5}}})",
     "cjson.encode({x = 1/0})", "cjson.encode(0/0)", "cjson.encode(-1/0)",
     "cjson.encode({[1/0] = 1})", "cjson.encode(function() end)", "cjson.encode(coroutine.create(function() end))",
-    "cjson.encode()", "cjson.encode(1, 2)", "cjson.encode(nil, nil)",
+    "cjson.encode()", "cjson.encode(1, 2)", "cjson.encode(nil, nil)", "cjson.decode(nil)",
+    "cjson.decode(true)", "cjson.decode(12)", "cjson.decode(-1.5)", "cjson.decode({})",
+    "cjson.encode({[1] = 1, [2] = 2, [4] = 4, [8] = 8, [16] = 16})", "cjson.encode({1, 2, 3, nil, 5})",
+    "cjson.encode({['a\\0b'] = 1})", "cjson.encode({1e100, -1e-100, 123456789.123, 0.1 + 0.2, 2^63, -2^63})",
     "cjson.encode(string.rep('x', 3) .. '\\0\\1\\127\\128\\255')",
 ])
 def test_cjson_encode_matches_redis(same, e):
@@ -261,9 +264,27 @@ def test_cmsgpack_nil_or_nan_map_key_is_lua_table_error(ref, mine):
         assert mine(b"return cmsgpack.unpack(...)", data) == b'2|boolean:false "user_script:1: ' + msg + b'"'
 
 
-def test_cmsgpack_many_values(same):
-    same("return select('#', cmsgpack.unpack(string.rep('\\1', 7990)))")
-    same("return select('#', cmsgpack.unpack(string.rep('\\1', 8100)))")
+@pytest.mark.parametrize("e", [
+    "select('#', cmsgpack.unpack(string.rep('\\1', 7990)))",
+    "select('#', cmsgpack.unpack(string.rep('\\1', 7999)))",
+    "select('#', cmsgpack.unpack(string.rep('\\1', 8000)))",
+    "select('#', cmsgpack.unpack_limit(string.rep('\\1', 9000), 7998))",
+    "select('#', cmsgpack.unpack_limit(string.rep('\\1', 9000), 7999))",
+    "select('#', cmsgpack.unpack_limit(string.rep('\\144', 7999), 7999))",
+    "type(cmsgpack.unpack(string.rep('\\145', 3999) .. '\\1'))",
+    "type(cmsgpack.unpack(string.rep('\\145', 4000) .. '\\1'))",
+    "type(cmsgpack.unpack(string.rep('\\129\\1', 3999) .. '\\1'))",
+    "type(cmsgpack.unpack(string.rep('\\129\\1', 4000) .. '\\1'))",
+    "type(cmsgpack.unpack(string.rep('\\129', 7998) .. '\\1'))",
+    "type(cmsgpack.unpack(string.rep('\\129', 7999) .. '\\1'))",
+    "select('#', struct.unpack(string.rep('b', 7997), string.rep('\\1', 9000)))",
+    "select('#', struct.unpack(string.rep('b', 7998), string.rep('\\1', 9000)))",
+    "select('#', struct.unpack(string.rep('b', 7996), string.rep('\\1', 9000), 1))",
+    "select('#', struct.unpack(string.rep('b', 7997), string.rep('\\1', 9000), 1))",
+])
+def test_c_stack_limits_match_redis(same, e):
+    # Redis's C functions keep results on the Lua stack (at most 8000 slots)
+    same(expr(e))
 
 
 def test_cmsgpack_module_fields(same):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import struct
-import time
 
 import pytest
 from hypothesis import given, settings
