@@ -100,8 +100,9 @@ end
 
 -- putinteger(): size bytes of the C conversion of n.
 local function int_bytes(n, size, little)
-  local v  -- the value as an unsigned 64-bit quantity, split in two words
-  if n < 0 then
+  if n ~= n then
+    n = -9223372036854775808  -- x86: NaN converts to the "integer indefinite" 2^63
+  elseif n < 0 then
     -- (uint64)(int64)n; below -2^63 the x86 conversion yields INT64_MIN
     n = -floor(-n)
     if n < -9223372036854775808 then n = -9223372036854775808 end

@@ -335,6 +335,7 @@ def test_bit_module_fields(same):
     "struct.pack('f', 1.5), struct.pack('>f', 0.1), struct.pack('f', 1e40), struct.pack('f', -1e-46), struct.pack('f', 3.4028235677973366e38)",
     "struct.pack('>d', 0.1), struct.pack('d', -0.0), struct.pack('>d', 1/0), struct.pack('>d', 5e-324), struct.pack('>f', 1e-40)",
     "struct.pack('>d', 0/0), struct.pack('>f', -(0/0))",
+    "struct.pack('<L', 0/0), struct.pack('>i', 0/0), struct.pack('>I12', 0/0), struct.pack('<l', -1/0), struct.pack('<L', 1/0)",
     "struct.pack('c', 'abc'), struct.pack('c3', 'abc'), struct.pack('c0', 'abc'), struct.pack('s', 'ab')",
     "struct.pack('c5', 'ab')", "struct.pack('z')", "struct.pack('!3')", "struct.pack('i40')",
     "struct.pack('i', 'x')", "struct.pack('i99999999999')", "struct.pack('i')", "struct.pack()",
