@@ -11,7 +11,7 @@ local H = ...
 local cfunction, typeerror = H.cfunction, H.typeerror
 local tonumber, type, select = tonumber, type, select
 local floor, frexp = math.floor, math.frexp
-local sub = string.sub
+local sub, concat = string.sub, table.concat
 
 local TWO32, TWO31 = 4294967296, 2147483648
 local MAGIC = 6755399441055744  -- 2^52 + 2^51
@@ -163,7 +163,7 @@ local function tohex(...)
     out[i] = sub(digits, d + 1, d + 1)
     b = (b - d) / 16
   end
-  return table.concat(out, '', 1, w)
+  return concat(out, '', 1, w)
 end
 
 -- luaL_register's table: preallocated hash part, functions in LuaBitOp's
