@@ -8,8 +8,8 @@ Call ``install`` on a fresh runtime, before the scripting sandbox removes or loc
 the libraries keep private references to ``coroutine``, ``string``, ``math`` and ``next``
 taken at install time, so scripts cannot tamper with them later.  Library functions are
 real C functions to Lua (see cfunction.lua for why); when one raises an error it replaces
-itself in its library table, so a sandbox must expose these tables (or read-only proxies
-whose ``__index`` is the table), not copies of them.
+itself in its library table, so a sandbox must expose the globals ``install`` defines (or
+proxies whose ``__index`` is the library), not copies of the tables.
 """
 from __future__ import annotations
 
@@ -60,19 +60,35 @@ return p
 """
 
 _SET_GLOBALS_SRC = """
-local cjson, struct, cmsgpack, bit = ...
-rawset(_G, 'cjson', cjson)
-rawset(_G, 'struct', struct)
-rawset(_G, 'cmsgpack', cmsgpack)
-rawset(_G, 'bit', bit)
+local readonly, cjson, struct, cmsgpack, bit = ...
+local setmetatable, error = setmetatable, error
+-- Redis 7.0 makes its library tables read-only ("Attempt to modify a readonly
+-- table", at the assigning line), so one script cannot change what the next
+-- one sees.  Stock Lua 5.1 has no such flag: the global is an empty proxy
+-- whose __index is the library.  (Consequence: pairs()/next() over the proxy
+-- see no fields, where Redis's read-only tables still list theirs.)
+local function protect(lib)
+  if not readonly then return lib end
+  return setmetatable({}, {
+    __index = lib,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __metatable = false,
+  })
+end
+rawset(_G, 'cjson', protect(cjson))
+rawset(_G, 'struct', protect(struct))
+rawset(_G, 'cmsgpack', protect(cmsgpack))
+rawset(_G, 'bit', protect(bit))
 """
 
 
-def install(runtime) -> dict:
+def install(runtime, readonly: bool = True) -> dict:
     """Define the ``cjson``, ``struct``, ``cmsgpack`` and ``bit`` globals in ``runtime``.
 
-    Returns ``{name: lua_table}`` plus ``"null"``: the ``cjson.null`` value (a userdata, which
-    Redis's Lua-to-RESP conversion turns into a null reply like any other userdata).
+    With ``readonly`` (the default, as Redis 7.0) the globals are read-only proxies of the
+    library tables.  Returns ``{name: library table}`` (the tables themselves) plus
+    ``"null"``: the ``cjson.null`` value (a userdata, which Redis's Lua-to-RESP conversion
+    turns into a null reply like any other userdata).
     """
     helpers = runtime.execute(_source("cfunction"))
     ieee = runtime.execute(_source("ieee754"), _pack_double, _pack_float, _unpack_double, _unpack_float)
@@ -83,6 +99,6 @@ def install(runtime) -> dict:
         "cmsgpack": runtime.execute(_source("cmsgpack"), helpers, ieee),
         "bit": runtime.execute(_source("bit"), helpers),
     }
-    runtime.execute(_SET_GLOBALS_SRC, *(libs[name] for name in LIBRARIES))
+    runtime.execute(_SET_GLOBALS_SRC, bool(readonly), *(libs[name] for name in LIBRARIES))
     libs["null"] = null
     return libs

@@ -51,9 +51,9 @@ return serall(pcall(f, unpack(ARGV, 2)))
 class Mine:
     """A lupa runtime with the libraries installed, mirroring the reference's RUNNER."""
 
-    def __init__(self):
+    def __init__(self, readonly=True):
         self.rt = lupa.LuaRuntime(encoding=None)
-        lualibs.install(self.rt)
+        lualibs.install(self.rt, readonly=readonly)
         self.run = self.rt.execute("return function(...) local ARGV = {...}\n" + RUNNER + "\nend")
 
     def __call__(self, chunk: bytes, *args: bytes) -> bytes:
@@ -65,10 +65,24 @@ def mine():
     return Mine()
 
 
+@pytest.fixture(scope="module")
+def mine_writable():
+    """Library globals as plain tables (install(readonly=False)): pairs() lists their fields."""
+    return Mine(readonly=False)
+
+
 @pytest.fixture
 def same(ref, mine):
     """same(chunk, *args): run on both sides and assert identical serialised results."""
+    return _same(ref, mine)
 
+
+@pytest.fixture
+def same_writable(ref, mine_writable):
+    return _same(ref, mine_writable)
+
+
+def _same(ref, mine):
     def check(chunk, *args):
         chunk = chunk.encode() if isinstance(chunk, str) else chunk
         args = [a.encode() if isinstance(a, str) else a for a in args]
@@ -190,9 +204,17 @@ def test_cjson_null_is_a_userdata(same):
     same("return tostring(cjson.null)")
 
 
-def test_cjson_module_fields(same):
-    same("local t = {} for k, v in pairs(cjson) do t[#t + 1] = k .. '=' .. type(v) end return t")
-    same("return cjson._NAME, cjson._VERSION")
+def test_cjson_module_fields(same_writable):
+    same_writable("local t = {} for k, v in pairs(cjson) do t[#t + 1] = k .. '=' .. type(v) end return t")
+    same_writable("return cjson._NAME, cjson._VERSION")
+
+
+@pytest.mark.parametrize("e", [
+    "cjson.foo = 1", "cjson.encode = nil", "bit.band = 1", "struct.x = 1", "cmsgpack.pack = 1",
+    "local c = cjson.new() c.x = 1 return c.x", "return cjson.null ~= nil, type(cjson.encode), type(struct.pack)",
+])
+def test_library_tables_are_read_only(same, e):
+    same(e)
 
 
 # ---------------------------------------------------------------- cmsgpack
@@ -287,9 +309,9 @@ def test_c_stack_limits_match_redis(same, e):
     same(expr(e))
 
 
-def test_cmsgpack_module_fields(same):
-    same("local t = {} for k, v in pairs(cmsgpack) do t[#t + 1] = k .. '=' .. type(v) end return t")
-    same("return cmsgpack._NAME, cmsgpack._VERSION, cmsgpack._COPYRIGHT, cmsgpack._DESCRIPTION")
+def test_cmsgpack_module_fields(same_writable):
+    same_writable("local t = {} for k, v in pairs(cmsgpack) do t[#t + 1] = k .. '=' .. type(v) end return t")
+    same_writable("return cmsgpack._NAME, cmsgpack._VERSION, cmsgpack._COPYRIGHT, cmsgpack._DESCRIPTION")
 
 
 def test_cmsgpack_error_positions(same):
@@ -320,8 +342,8 @@ def test_bit_matches_redis(same, e):
     same(expr(e))
 
 
-def test_bit_module_fields(same):
-    same("local t = {} for k, v in pairs(bit) do t[#t + 1] = k .. '=' .. type(v) end return t")
+def test_bit_module_fields(same_writable):
+    same_writable("local t = {} for k, v in pairs(bit) do t[#t + 1] = k .. '=' .. type(v) end return t")
 
 
 # ---------------------------------------------------------------- struct
