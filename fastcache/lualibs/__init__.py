@@ -60,20 +60,20 @@ return p
 """
 
 _SET_GLOBALS_SRC = """
-local readonly, cjson, struct, cmsgpack, bit = ...
+local H, readonly, cjson, struct, cmsgpack, bit = ...
 local setmetatable, error = setmetatable, error
 -- Redis 7.0 makes its library tables read-only ("Attempt to modify a readonly
 -- table", at the assigning line), so one script cannot change what the next
 -- one sees.  Stock Lua 5.1 has no such flag: the global is an empty proxy
 -- whose __index is the library.  (Consequence: pairs()/next() over the proxy
 -- see no fields, where Redis's read-only tables still list theirs.)
+-- __newindex is a C function (cfunction.lua) so the error names the assigning
+-- line and error handlers step over it, as over Redis's C check.
 local function protect(lib)
   if not readonly then return lib end
-  return setmetatable({}, {
-    __index = lib,
-    __newindex = function() error('Attempt to modify a readonly table', 2) end,
-    __metatable = false,
-  })
+  local mt = {__index = lib, __metatable = false}
+  H.cfunction(mt, '__newindex', function() error('Attempt to modify a readonly table', 0) end)
+  return setmetatable({}, mt)
 end
 rawset(_G, 'cjson', protect(cjson))
 rawset(_G, 'struct', protect(struct))
@@ -99,6 +99,6 @@ def install(runtime, readonly: bool = True) -> dict:
         "cmsgpack": runtime.execute(_source("cmsgpack"), helpers, ieee),
         "bit": runtime.execute(_source("bit"), helpers),
     }
-    runtime.execute(_SET_GLOBALS_SRC, bool(readonly), *(libs[name] for name in LIBRARIES))
+    runtime.execute(_SET_GLOBALS_SRC, helpers, bool(readonly), *(libs[name] for name in LIBRARIES))
     libs["null"] = null
     return libs
