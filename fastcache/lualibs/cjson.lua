@@ -198,7 +198,10 @@ local function new_module()
     return max
   end
 
-  encode_value = function(v, depth)
+  -- `sl` mirrors the C encoder's Lua stack use (the value being encoded is on
+  -- top; +1 per array level, +2 per object level): lua-cjson also stops at
+  -- lua_checkstack(l, 3) failing past the 8000-slot C limit.
+  encode_value = function(v, depth, sl)
     local t = type(v)
     if t == 'string' then
       n = n + 1; buf[n] = quote(v)
@@ -208,7 +211,7 @@ local function new_module()
       n = n + 1; buf[n] = v and 'true' or 'false'
     elseif t == 'table' then
       depth = depth + 1
-      if depth > cfg.encode_max_depth then
+      if depth > cfg.encode_max_depth or sl + 3 > 8000 then
         buf = nil
         error(format('Cannot serialise, excessive nesting (%d)', depth), 0)
       end
@@ -217,7 +220,7 @@ local function new_module()
         n = n + 1; buf[n] = '['
         for i = 1, len do
           if i > 1 then n = n + 1; buf[n] = ',' end
-          encode_value(rawget(v, i), depth)
+          encode_value(rawget(v, i), depth, sl + 1)
         end
         n = n + 1; buf[n] = ']'
       else
@@ -234,7 +237,7 @@ local function new_module()
             exception(k, 'table key must be a number or string')
           end
           n = n + 1; buf[n] = ':'
-          encode_value(val, depth)
+          encode_value(val, depth, sl + 2)
         end
         n = n + 1; buf[n] = '}'
       end
@@ -253,7 +256,7 @@ local function new_module()
     if t == 'string' then return quote(v) end
     if t == 'number' then return number(v) end
     buf, n = {}, 0
-    encode_value(v, 0)
+    encode_value(v, 0, 1)
     local s = concat(buf, '', 1, n)
     buf = nil
     return s
@@ -355,12 +358,15 @@ local function new_module()
     return T_ERROR, 'invalid token'
   end
 
-  local depth
+  -- depth, and the C decoder's Lua stack use: 1 for the document, +2 inside an
+  -- object (table, key), +1 inside an array; json_decode_descend() checks for
+  -- 3 (object) or 2 (array) more slots below the 8000-slot C limit.
+  local depth, sl
   local parse_value
 
-  local function descend()
+  local function descend(slots)
     depth = depth + 1
-    if depth > cfg.decode_max_depth then
+    if depth > cfg.decode_max_depth or sl + slots > 8000 then
       error(format('Found too many nested data structures (%d) at character %d', depth, pos - 1), 0)
     end
   end
@@ -374,10 +380,11 @@ local function new_module()
     if tt == T_STRING or tt == T_NUMBER or tt == T_BOOLEAN then return tv end
     if tt == T_NULL then return null end
     if tt == T_OBJ_BEGIN then
-      descend()
+      descend(3)
       local obj = {}
+      sl = sl + 2
       tt, tv = next_token()
-      if tt == T_OBJ_END then depth = depth - 1; return obj end
+      if tt == T_OBJ_END then depth = depth - 1; sl = sl - 2; return obj end
       while true do
         if tt ~= T_STRING then parse_error('object key string', found(tt, tv), tok_index) end
         local key = tv
@@ -385,21 +392,22 @@ local function new_module()
         if tt ~= T_COLON then parse_error('colon', found(tt, tv), tok_index) end
         rawset(obj, key, parse_value(next_token()))
         tt, tv = next_token()
-        if tt == T_OBJ_END then depth = depth - 1; return obj end
+        if tt == T_OBJ_END then depth = depth - 1; sl = sl - 2; return obj end
         if tt ~= T_COMMA then parse_error('comma or object end', found(tt, tv), tok_index) end
         tt, tv = next_token()
       end
     end
     if tt == T_ARR_BEGIN then
-      descend()
+      descend(2)
       local arr = {}
+      sl = sl + 1
       tt, tv = next_token()
-      if tt == T_ARR_END then depth = depth - 1; return arr end
+      if tt == T_ARR_END then depth = depth - 1; sl = sl - 1; return arr end
       local i = 1
       while true do
         rawset(arr, i, parse_value(tt, tv))
         tt, tv = next_token()
-        if tt == T_ARR_END then depth = depth - 1; return arr end
+        if tt == T_ARR_END then depth = depth - 1; sl = sl - 1; return arr end
         if tt ~= T_COMMA then parse_error('comma or array end', found(tt, tv), tok_index) end
         tt, tv = next_token()
         i = i + 1
@@ -415,9 +423,8 @@ local function new_module()
     if #doc >= 2 and (byte(doc, 1) == 0 or byte(doc, 2) == 0) then
       error('JSON parser does not support UTF-16 or UTF-32', 0)
     end
-    s, pos, depth = doc, 1, 0
-    local ok, v = true, nil
-    v = parse_value(next_token())
+    s, pos, depth, sl = doc, 1, 0, 1
+    local v = parse_value(next_token())
     local tt, tv = next_token()
     if tt ~= T_END then parse_error('the end', found(tt, tv), tok_index) end
     s = nil

@@ -155,6 +155,22 @@ def test_cjson_decode_depth_limit(same):
     same("return cjson.decode(...)", b'{"a":' * 1001)
 
 
+@pytest.mark.parametrize("n, doc", [
+    (7998, "string.rep('[', N) .. string.rep(']', N)"), (7999, "string.rep('[', N) .. string.rep(']', N)"),
+    (3999, "string.rep('{\"a\":', N) .. '1' .. string.rep('}', N)"),
+    (4000, "string.rep('{\"a\":', N) .. '1' .. string.rep('}', N)"),
+    (2666, "string.rep('{\"a\":[', N) .. '1' .. string.rep(']}', N)"),
+])
+def test_cjson_decode_c_stack_limit_with_a_raised_max_depth(same, n, doc):
+    same("local N = %d local c = cjson.new() c.decode_max_depth(100000) return type(c.decode(%s))" % (n, doc))
+
+
+@pytest.mark.parametrize("n, key", [(7996, "1"), (7997, "1"), (3997, "'a'"), (3998, "'a'")])
+def test_cjson_encode_c_stack_limit_with_a_raised_max_depth(same, n, key):
+    same("local c = cjson.new() c.encode_max_depth(100000) local t = {} local x = t "
+         "for i = 1, %d do x[%s] = {} x = x[%s] end return #c.encode(t)" % (n, key, key))
+
+
 @pytest.mark.parametrize("e", [
     "{cjson.encode_sparse_array()}", "{cjson.encode_sparse_array(true, 3, 20)}",
     "{cjson.encode_sparse_array('on')}", "{cjson.encode_sparse_array('x')}",
