@@ -10,6 +10,20 @@ taken at install time, so scripts cannot tamper with them later.  Library functi
 real C functions to Lua (see cfunction.lua for why); when one raises an error it replaces
 itself in its library table, so a sandbox must expose the globals ``install`` defines (or
 proxies whose ``__index`` is the library), not copies of the tables.
+
+Known deviations from Redis 7.0.15 (all checked by tests/commands/test_lualibs_diff.py):
+
+- "bad argument" errors name the function by its library name; C Lua names it from the call
+  site ('?' under ``pcall(f, ...)``, "calling 'f' on bad self" for method calls).
+- A library function kept in a local variable is dead after it raised once (the global one
+  is replaced); see cfunction.lua.
+- ``cmsgpack.unpack`` of a map with a nil or NaN key: the "table index is nil/NaN" error gets
+  the caller's position prefix, which Redis's does not.
+- With ``readonly`` the globals are proxies: ``pairs(cjson)`` lists nothing and
+  ``getmetatable(cjson)`` is false.
+- Object key order follows the table traversal order of the Lua VM; Redis's Lua hashes
+  strings of 32 bytes and more differently from stock Lua 5.1 (lupa), so tables with such
+  keys can traverse -- and encode -- in another order.
 """
 from __future__ import annotations
 
