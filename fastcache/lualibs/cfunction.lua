@@ -21,9 +21,9 @@
 -- "bad argument" messages use the function's registered name; C Lua derives
 -- the name from the call site ('?' for pcall(f, ...)), which is not visible
 -- from inside the coroutine.
-local create, yield, wrap = coroutine.create, coroutine.yield, coroutine.wrap
-local pcall, error, rawset, type, format, select =
-    pcall, error, rawset, type, string.format, select
+local yield, wrap = coroutine.yield, coroutine.wrap
+local pcall, error, rawset, type, format, tonumber, tostring =
+    pcall, error, rawset, type, string.format, tonumber, tostring
 
 local M = {}
 
@@ -58,17 +58,13 @@ function M.typeerror(name, n, expected, nargs, value)
 end
 
 -- luaL_checknumber: numbers and numeric strings (converted), else a type error.
-local tonumber = tonumber
 function M.checknumber(name, n, nargs, v)
   local x = tonumber(v)
-  if x == nil or type(v) ~= "number" and type(v) ~= "string" then
-    M.typeerror(name, n, "number", nargs, v)
-  end
+  if x == nil then M.typeerror(name, n, "number", nargs, v) end
   return x
 end
 
 -- luaL_checklstring: strings and numbers (converted with %.14g), else an error.
-local tostring = tostring
 function M.checkstring(name, n, nargs, v)
   local t = type(v)
   if t == "string" then return v end
@@ -76,5 +72,4 @@ function M.checkstring(name, n, nargs, v)
   M.typeerror(name, n, "string", nargs, v)
 end
 
-M.select = select
 return M
