@@ -276,7 +276,11 @@ def cmd_time(c, argv):
 
 def cmd_monitor(c, argv):
     """MONITOR: +OK, then every executed command (the core feeds monitors from the
-    dispatcher).  A second MONITOR on a monitor is silently ignored, as in Redis."""
+    dispatcher).  A second MONITOR on a monitor is silently ignored, as in Redis.
+    Inside EXEC (a deny-blocking client) it is refused, as Redis's monitorCommand."""
+    if c.deny_blocking:
+        c.reply(Error(b"ERR MONITOR isn't allowed for DENY BLOCKING client"))
+        return
     if not core.monitor_add(c):
         return
     if c.server is not None:

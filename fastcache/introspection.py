@@ -630,7 +630,9 @@ def _sec_commandstats(c, server):
 
 
 def _sec_errorstats(c, server):
-    return [("errorstat_" + code, "count=%d" % n) for code, n in _core.error_stats()]
+    # Redis keeps the codes in a radix tree: listed in byte order, not first use
+    return [("errorstat_" + code, "count=%d" % n)
+            for code, n in sorted(_core.error_stats(), key=lambda x: x[0].encode("latin-1"))]
 
 
 def _sec_latencystats(c, server):

@@ -127,14 +127,16 @@ cdef bint active_expire_delete(fc_db *db, fc_expnode *x) noexcept:
     (on the stack for the usual short keys)."""
     cdef char small[128]
     cdef size_t klen = x.klen
-    cdef char *key = small if klen <= sizeof(small) else <char *>fc_malloc(klen)
+    cdef char *key = &small[0]
     cdef bint deleted
+    if klen > sizeof(small):
+        key = <char *>fc_malloc(klen)
     memcpy(key, expnode_key(x), klen)
     deleted = db_delete(db, key, klen)
     if deleted:
         notify_keyspace_event(NOTIFY_EXPIRED, b"expired", key, klen, db.id)
         signal_modified_key(db, key, klen)
-    if key != small:
+    if key != &small[0]:
         fc_free(key)
     return deleted
 

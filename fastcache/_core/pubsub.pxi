@@ -660,10 +660,6 @@ cdef bint ps_is_subscription_cmd(fc_command *cmd) noexcept:
     return (p == cmd_subscribe or p == cmd_ssubscribe or p == cmd_psubscribe or
             p == cmd_unsubscribe or p == cmd_sunsubscribe or p == cmd_punsubscribe)
 
-cdef void ps_reject_subscribed(ClientBase c, fc_command *cmd) noexcept:
-    add_reply_error_py(c, b"ERR Can't execute '" + <bytes>cmd.name + b"': only (P|S)SUBSCRIBE / "
-                       b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-
 # ---------------------------------------------------------------- Python API
 
 def pubsub_reset(ClientBase c):
