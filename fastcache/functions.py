@@ -35,6 +35,10 @@ __all__ = ["FunctionsEngine", "functions_engine", "fcall", "HANDLERS"]
 RDB_OPCODE_FUNCTION2 = 245
 RDB_OPCODE_FUNCTION = 246      # pre-GA 7.0 format, refused like Redis
 
+# function flags as FUNCTION LIST shows them: a bit mask in Redis, so always in
+# this order and without repeats, whatever order register_function was given
+FLAG_ORDER = (b"no-writes", b"allow-oom", b"allow-stale", b"no-cluster", b"allow-cross-slot-keys")
+
 E_LIB_NAME = (b"Library names can only contain letters, numbers, or underscores(_) and must be "
               b"at least one character long")
 
@@ -77,8 +81,8 @@ end
 local function read_flags(t)
   local out = {}
   for _, f in pairs(t) do
-    if type(f) ~= 'string' or not FLAGS[f] then return nil end
-    out[#out + 1] = f
+    if type(f) ~= 'string' or not FLAGS[lower(f)] then return nil end
+    out[#out + 1] = lower(f)
   end
   return out
 end
@@ -236,7 +240,7 @@ class FunctionsEngine:
     def __init__(self, server=None):
         self.server = server
         self.libraries = {}     # name -> Library
-        self.functions = {}     # name -> Function
+        self.functions = {}     # lowercased name -> Function
         self.running = None     # (Function, argv, start ms) while FCALL runs
         self._lua = None
 
@@ -290,13 +294,14 @@ class FunctionsEngine:
         for i in range(1, n + 1):
             r = regs[i]
             fname = _tob(r[1])
-            flags = [_tob(f) for f in _lua_list(r[3])]
+            given = set(_tob(f) for f in _lua_list(r[3]))
+            flags = [f for f in FLAG_ORDER if f in given]
             desc = r[4]
             lib.functions[fname] = Function(fname, r[2], flags, None if desc is None else _tob(desc), lib)
         if not lib.functions:
             raise ValueError(b"ERR No functions registered")
         for fname in lib.functions:
-            other = funcs.get(fname)
+            other = funcs.get(fname.lower())
             if other is not None and other.library is not old:
                 raise ValueError(b"ERR Function " + fname + b" already exists")
         if old is not None:
@@ -373,7 +378,7 @@ class FunctionsEngine:
                     _unlink(self.libraries, self.functions, old)
             for lib in libs.values():
                 for fname in lib.functions:
-                    if fname in self.functions:
+                    if fname.lower() in self.functions:
                         raise ValueError(b"ERR Function " + fname + b" already exists")
             for lib in libs.values():
                 _link(self.libraries, self.functions, lib)
@@ -384,7 +389,7 @@ class FunctionsEngine:
     # ---- FCALL ----
     def call(self, c, argv, ro):
         """fcallCommandGeneric: lookup, numkeys, the _ro check, then run."""
-        f = self.functions.get(argv[1])
+        f = self.functions.get(argv[1].lower())
         if f is None:
             c.reply(Error(b"ERR Function not found"))
             return
@@ -411,17 +416,21 @@ class FunctionsEngine:
             self._bind_eval()
 
 
+# Library names are case-sensitive; the server-wide function index is not (FCALL
+# ECHO finds `echo`, and `F1` collides with another library's `f1`), while one
+# library's own table is: `g` and `G` may both be registered, the first one
+# linked wins the index (dictAdd), as in Redis.
 def _link(libs, funcs, lib):
     libs[lib.name] = lib
     for fname, f in lib.functions.items():
-        funcs[fname] = f
+        funcs.setdefault(fname.lower(), f)
 
 
 def _unlink(libs, funcs, lib):
     libs.pop(lib.name, None)
-    for fname in lib.functions:
-        if funcs.get(fname) is lib.functions[fname]:
-            del funcs[fname]
+    for fname, f in lib.functions.items():
+        if funcs.get(fname.lower()) is f:
+            del funcs[fname.lower()]
 
 
 def _lua_list(t):
@@ -526,7 +535,7 @@ def cmd_function_list(c, argv):
         i += 1
     out = []
     for lib in functions_engine(c.server).libraries.values():
-        if pattern is not None and not core.stringmatch(pattern, lib.name, False):
+        if pattern is not None and not core.stringmatch(pattern, lib.name, True):
             continue
         funcs = [{b"name": f.name, b"description": f.description,
                   b"flags": OrderedSet(Simple(x) for x in f.flags)} for f in lib.functions.values()]
