@@ -65,9 +65,10 @@ local lua_pcall = pcall
 local dbg = debug
 local sresp = 2         -- the script's RESP version (redis.setresp)
 local setfenv = setfenv
--- Scripts run in `env`, a sandbox table (filled by _LUA_SANDBOX), not in the real
+-- Scripts run in `env`, a sandbox (set up by _LUA_SANDBOX), not in the real
 -- globals: lupa itself needs the real ones (e.g. `debug`) to stay reachable.
-local env = {}
+-- `env` is an empty read-only proxy over `genv`, which holds the values.
+local env, genv = {}, {}
 
 -- ---- RESP -> Lua (aggregate replies of redis.call) ----
 local parse
@@ -233,12 +234,15 @@ local function run(f, cr, nkeys, ...)
   local keys, argv = {...}, {}
   local n = select('#', ...)
   for j = nkeys + 1, n do argv[j - nkeys] = keys[j]; keys[j] = nil end
-  rawset(env, 'KEYS', keys)
-  rawset(env, 'ARGV', argv)
+  rawset(genv, 'KEYS', keys)
+  rawset(genv, 'ARGV', argv)
   sresp = 2
   local ok, r = xpcall(f, errh)
   if not ok then return 2, r, sresp end
-  if type(r) == 'table' then
+  local t = type(r)
+  -- a string or number alone: no tuple to build on the Python side
+  if t == 'string' or t == 'number' then return r end
+  if t == 'table' then
     local out = {}
     ser(r, out, cr)
     return 1, concat(out), sresp
@@ -346,8 +350,10 @@ local function compile(body, name)
 end
 -- code a script compiles itself runs in the sandbox too (Lua 5.1 would give it
 -- the real globals)
-local function sb_loadstring(...)
-  local f, e = lua_loadstring(...)
+local function sb_loadstring(s, ...)
+  -- no precompiled (binary) chunks: Redis refuses them (their bytecode is unchecked)
+  if type(s) == 'string' and byte(s, 1) == 27 then return nil end
+  local f, e = lua_loadstring(s, ...)
   if f then setfenv(f, env) end
   return f, e
 end
@@ -359,30 +365,74 @@ end
 
 local function setresp_lua(r) sresp = r end
 
-return run, redis, safe_pcall, errh, arm_hook, compile, env, sb_loadstring, sb_load, convert, mkerr, setresp_lua
+return run, redis, safe_pcall, errh, arm_hook, compile, {env, genv}, sb_loadstring, sb_load, convert, mkerr, setresp_lua
 """
 
 _LUA_SANDBOX = rb"""
-local env, redis, safe_pcall, errh, sb_loadstring, sb_load, allowed = ...
-for k, v in pairs(_G) do
-  if allowed[k] then rawset(env, k, v) end
+local envs, redis, safe_pcall, errh, sb_loadstring, sb_load, allowed = ...
+local pyfuncs = {}
+for _, name in ipairs({'call', 'pcall', 'sha1hex', 'log', 'setresp', 'set_repl'}) do
+  pyfuncs[redis[name]] = true
 end
-rawset(env, '_G', env)
-rawset(env, 'redis', redis)
-rawset(env, 'pcall', safe_pcall)
-rawset(env, 'loadstring', sb_loadstring)
-rawset(env, 'load', sb_load)
-rawset(env, '__redis__err__handler', errh)
-local error, tostring = error, tostring
-setmetatable(env, {
+local env, genv = envs[1], envs[2]
+local error, tostring, rawtype, rawget, rawset, next, ipairs = error, tostring, type, rawget, rawset, next, ipairs
+local setmt, getmt = setmetatable, getmetatable
+-- Redis 7.0.15 makes the globals and every library table read-only.  Lua 5.1 has
+-- no such tables, so each is an empty proxy (reads fall through to the real table,
+-- writes fail); pairs/next/ipairs/rawget see through proxies, rawset and
+-- setmetatable refuse them.
+local real = setmt({}, {__mode = 'k'})
+local function ro_newindex() error("Attempt to modify a readonly table", 2) end
+local function readonly(t)
+  local p = setmt({}, {__index = t, __newindex = ro_newindex, __metatable = false})
+  real[p] = t
+  return p
+end
+for k, v in pairs(_G) do
+  if allowed[k] then
+    if rawtype(v) == 'table' and k ~= '_G' then v = readonly(v) end
+    rawset(genv, k, v)
+  end
+end
+local string_ro = rawget(genv, 'string')
+local string_mt = getmt('')
+local string_mt_ro = readonly({__index = string_ro})
+rawset(genv, 'redis', readonly(redis))
+rawset(genv, 'pcall', safe_pcall)
+rawset(genv, 'loadstring', sb_loadstring)
+rawset(genv, 'load', sb_load)
+rawset(genv, '__redis__err__handler', errh)
+rawset(genv, 'pairs', function(t) return next, real[t] or t, nil end)
+rawset(genv, 'next', function(t, k) return next(real[t] or t, k) end)
+rawset(genv, 'ipairs', function(t) return ipairs(real[t] or t) end)
+rawset(genv, 'rawget', function(t, k) return rawget(real[t] or t, k) end)
+rawset(genv, 'rawset', function(t, k, v)
+  if real[t] then error("Attempt to modify a readonly table", 0) end
+  return rawset(t, k, v)
+end)
+rawset(genv, 'setmetatable', function(t, m)
+  if real[t] then error("Attempt to modify a readonly table", 0) end
+  return setmt(t, m)
+end)
+rawset(genv, 'getmetatable', function(v)
+  local m = getmt(v)
+  if m == string_mt then return string_mt_ro end
+  return m
+end)
+-- the library functions implemented in Python are functions to scripts too
+rawset(genv, 'type', function(v)
+  local t = rawtype(v)
+  if t == 'userdata' and pyfuncs[v] then return 'function' end
+  return t
+end)
+setmt(genv, {
   __index = function(t, k)
     error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
   end,
-  __newindex = function(t, k, v)
-    error("Attempt to modify a readonly table", 2)
-  end,
-  __metatable = false,
 })
+rawset(genv, '_G', env)
+real[env] = genv
+setmt(env, {__index = genv, __newindex = ro_newindex, __metatable = false})
 """
 
 
@@ -548,10 +598,12 @@ class ScriptEngine:
         redis[b"REDIS_VERSION"] = REDIS_VERSION
         redis[b"REDIS_VERSION_NUM"] = REDIS_VERSION_NUM
         allowed = rt.table_from({k: True for k in ALLOWED_GLOBALS})
-        loadstring(_LUA_SANDBOX, b"=fastcache")(env, redis, safe_pcall, errh, sb_loadstring, sb_load, allowed)
+        loadstring(_LUA_SANDBOX, b"=fastcache")(env, redis, safe_pcall, errh, sb_loadstring, sb_load,
+                                                allowed)
         # the count hook stays armed for the life of the state (no per-call cost
         # beyond one check every HOOK_INSTRUCTIONS instructions)
         self._arm_hook(True)
+        core.script_bind_cache(self.scripts, self._run)
         self._tbl_type = _lua.lua_type
 
     def _threshold(self):
@@ -623,7 +675,8 @@ class ScriptEngine:
         ARGV = the rest; replies to c.  `name` is what error messages call it."""
         core.script_begin(c, ro)
         try:
-            kind, val, sresp = self._run(fn, c.resp, numkeys, *args)
+            r = self._run(fn, c.resp, numkeys, *args)
+            kind, val, sresp = r if type(r) is tuple else (0, r, 2)
         finally:
             if core.script_kill_requested_p():
                 self._arm_hook(True)     # the kill switched the hook to every line
@@ -671,9 +724,10 @@ class ScriptEngine:
                            "You can try killing the script using the SCRIPT KILL command." % elapsed)
         if self.server is not None:
             core.script_serve_busy(list(self.server.clients.values()))
-        if self.server is not None and getattr(self.server, "_busy_shutdown", False):
-            import os
-            os._exit(0)
+        # SHUTDOWN NOSAVE served above: stop the script so the loop can run the
+        # shutdown it scheduled (the caller's connection is closed with the rest)
+        if self.server is not None and getattr(self.server, "shutdown_requested", None) is not None:
+            return True
         return bool(core.script_kill_requested_p())
 
 

@@ -249,7 +249,7 @@ cdef void execute_command(ClientBase c):
     # clients served from the Lua hook get -BUSY for everything not flagged
     # allow_busy (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE ...), as Redis's
     # processCommand does for a timed-out script.
-    if FC_UNLIKELY(script_timedout) and not (cmd.flags & CMD_ALLOW_BUSY):
+    if FC_UNLIKELY(script_timedout) and busy_rejects(c, cmd):
         cmd.rejected_calls += 1
         add_reply_error(c, E_BUSY)
         return

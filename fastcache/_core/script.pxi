@@ -38,6 +38,20 @@ cdef object _script_engine = None        # fastcache.scripting engine (bound at 
 cdef const char *E_BUSY = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL "
                            b"or SHUTDOWN NOSAVE.\r\n")
 
+cdef bint busy_rejects(ClientBase c, fc_command *cmd) noexcept:
+    """During a timed-out script: commands not flagged allow_busy get -BUSY, and so
+    does SHUTDOWN without NOSAVE (Redis's shutdownCommand answers it with the
+    slow-script error: only NOSAVE may stop a server with a busy script)."""
+    cdef int i
+    if not (cmd.flags & CMD_ALLOW_BUSY):
+        return True
+    if cmd.parent == NULL and cmd.namelen == 8 and memcmp(cmd.name, b"shutdown", 8) == 0:
+        for i in range(1, c.argc):
+            if arg_is(c, i, "nosave"):
+                return False
+        return True
+    return False
+
 cdef ClientBase _new_script_client():
     cdef ClientBase c = ClientBase.__new__(ClientBase)
     c.authenticated = True
@@ -84,55 +98,79 @@ cdef inline long long _parse_ll_line(const char *p, const char **end) noexcept:
     end[0] = p + 2
     return -v if neg else v
 
-cdef object _script_reply(ClientBase sc):
-    """The one reply in sc.obuf as (kind, value): 0 plain value (int, bytes, False
-    for a RESP2 null, None for a RESP3 null, bool), 1 status, 2 error text, 3
-    double, 4 raw RESP of an aggregate (parsed on the Lua side)."""
+cdef int _script_reply(ClientBase sc) except -1:
+    """The one reply in sc.obuf: returns its kind and leaves the value in _exec_val.
+    Kinds: 0 plain value (int, bytes, False for a RESP2 null, None for a RESP3
+    null, bool), 1 status, 2 error text, 3 double, 4 raw RESP of an aggregate
+    (parsed on the Lua side)."""
+    global _exec_val
     cdef const char *p = sc.obuf
     cdef const char *end
     cdef long long n
     cdef char t = p[0]
     if t == 58:      # ':'
-        return (0, _parse_ll_line(p + 1, &end))
+        _exec_val = _parse_ll_line(p + 1, &end)
+        return 0
     if t == 36:      # '$'
         if p[1] == 45:
-            return (0, False)
+            _exec_val = False
+            return 0
         n = _parse_ll_line(p + 1, &end)
-        return (0, PyBytes_FromStringAndSize(end, n))
+        _exec_val = PyBytes_FromStringAndSize(end, n)
+        return 0
     if t == 43:      # '+'
-        return (1, PyBytes_FromStringAndSize(p + 1, sc.olen - 3))
+        _exec_val = PyBytes_FromStringAndSize(p + 1, sc.olen - 3)
+        return 1
     if t == 45:      # '-'
-        return (2, PyBytes_FromStringAndSize(p + 1, sc.olen - 3))
+        _exec_val = PyBytes_FromStringAndSize(p + 1, sc.olen - 3)
+        return 2
     if t == 95:      # '_'
-        return (0, None)
+        _exec_val = None
+        return 0
     if t == 35:      # '#'
-        return (0, p[1] == 116)
+        _exec_val = p[1] == 116
+        return 0
     if t == 44:      # ','
-        return (3, float(PyBytes_FromStringAndSize(p + 1, sc.olen - 3)))
+        _exec_val = float(PyBytes_FromStringAndSize(p + 1, sc.olen - 3))
+        return 3
     if t == 42 and p[1] == 45:   # '*-1': a RESP2 null array is false too
-        return (0, False)
-    return (4, PyBytes_FromStringAndSize(p, sc.olen))
+        _exec_val = False
+        return 0
+    _exec_val = PyBytes_FromStringAndSize(p, sc.olen)
+    return 4
 
-cdef object _script_exec(tuple args):
-    """Run one redis.call()/redis.pcall() command; (kind, value), see _script_reply;
-    kind 2 carries the error text (without '-' and CRLF)."""
-    global _script_argv_refs, script_wrote
+cdef object _exec_val = None       # the value of the last _script_exec()
+
+cdef int _script_exec(tuple args) except -1:
+    """Run one redis.call()/redis.pcall() command; returns the kind (see
+    _script_reply) and leaves the value in _exec_val; kind 2 carries the error text
+    (without '-' and CRLF)."""
+    global _script_argv_refs, script_wrote, _exec_val
     cdef int argc = len(args)
     cdef int i
+    cdef object a
     cdef bytes b
-    cdef list refs
+    cdef list refs = None
     cdef fc_command *cmd
     cdef fc_command *sub
     cdef ClientBase sc = script_client
     if argc == 0:
-        return (2, b"ERR Please specify at least one argument for this redis lib call")
-    refs = [None] * argc
+        _exec_val = b"ERR Please specify at least one argument for this redis lib call"
+        return 2
     _script_argv_grow(sc, argc)
     for i in range(argc):
-        b = _lua_arg_bytes(args[i])
-        if b is None:
-            return (2, b"ERR Lua redis lib command arguments must be strings or integers")
-        refs[i] = b
+        a = args[i]
+        if type(a) is bytes:
+            # Lua strings arrive as bytes: the args tuple keeps them alive
+            b = <bytes>a
+        else:
+            b = _lua_arg_bytes(a)
+            if b is None:
+                _exec_val = b"ERR Lua redis lib command arguments must be strings or integers"
+                return 2
+            if refs is None:
+                refs = []
+            refs.append(b)
         sc.argv[i] = PyBytes_AS_STRING(b)
         sc.argvlen[i] = PyBytes_GET_SIZE(b)
     sc.argc = argc
@@ -143,21 +181,26 @@ cdef object _script_exec(tuple args):
         cmd = sub
     if cmd == NULL:
         sc.argc = 0
-        return (2, b"ERR Unknown Redis command called from script")
+        _exec_val = b"ERR Unknown Redis command called from script"
+        return 2
     sc.lastcmd = cmd
     if (cmd.arity > 0 and argc != cmd.arity) or (cmd.arity < 0 and argc < -cmd.arity):
         sc.argc = 0
-        return (2, b"ERR Wrong number of args calling Redis command from script")
+        _exec_val = b"ERR Wrong number of args calling Redis command from script"
+        return 2
     if cmd.flags & CMD_NOSCRIPT:
         sc.argc = 0
-        return (2, b"ERR This Redis command is not allowed from script")
+        _exec_val = b"ERR This Redis command is not allowed from script"
+        return 2
     if cmd.flags & CMD_WRITE:
         if script_ro:
             sc.argc = 0
-            return (2, b"ERR Write commands are not allowed from read-only scripts.")
+            _exec_val = b"ERR Write commands are not allowed from read-only scripts."
+            return 2
         if deny_writes_misconf:
             sc.argc = 0
-            return (2, PyBytes_FromStringAndSize(E_MISCONF + 1, strlen(E_MISCONF) - 3))
+            _exec_val = PyBytes_FromStringAndSize(E_MISCONF + 1, strlen(E_MISCONF) - 3)
+            return 2
         script_wrote = True
     _script_argv_refs = refs
     sc.olen = 0
@@ -165,10 +208,11 @@ cdef object _script_exec(tuple args):
     sc.argc = 0
     _script_argv_refs = None
     if sc.olen == 0:
-        return (0, None)
-    r = _script_reply(sc)
+        _exec_val = None
+        return 0
+    i = _script_reply(sc)
     sc.olen = 0
-    return r
+    return i
 
 # Lua helpers bound by the engine: (kind, value) -> Lua value for the tagged
 # replies, and msg -> {err=msg}.
@@ -204,24 +248,22 @@ def script_take_error():
 def script_call(*args):
     """redis.call(): the command's reply as a Lua value; raises Redis errors."""
     global script_pending_err
-    cdef tuple r = _script_exec(args)
-    cdef int kind = r[0]
+    cdef int kind = _script_exec(args)
     if kind == 0:
-        return r[1]
+        return _exec_val
     if kind == 2:
-        script_pending_err = r[1]
+        script_pending_err = _exec_val
         raise ScriptRaise()
-    return _lua_convert(kind, r[1])
+    return _lua_convert(kind, _exec_val)
 
 def script_pcall(*args):
     """redis.pcall(): like redis.call() but errors come back as {err=...}."""
-    cdef tuple r = _script_exec(args)
-    cdef int kind = r[0]
+    cdef int kind = _script_exec(args)
     if kind == 0:
-        return r[1]
+        return _exec_val
     if kind == 2:
-        return _lua_mkerr(r[1])
-    return _lua_convert(kind, r[1])
+        return _lua_mkerr(_exec_val)
+    return _lua_convert(kind, _exec_val)
 
 def command_exists(bytes name):
     """True when `name` (or "container|sub") is a registered command."""
@@ -317,6 +359,14 @@ cdef void _eval_generic(ClientBase c, bint is_sha, bint ro) noexcept:
             _log_exception("Error in script: %r" % (exc,), True)
         add_reply_error_py(c, b"ERR internal error: " + repr(exc).encode()[:200])
 
+cdef dict _script_cache = None     # the engine's sha -> script dict (bound by the engine)
+cdef object _script_run = None     # the engine's Lua runner (rebound with a new Lua state)
+
+def script_bind_cache(dict cache, run):
+    global _script_cache, _script_run
+    _script_cache = cache
+    _script_run = run
+
 cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     """EVALSHA of a cached script without the Python layer in between: the cache
     lookup, the Lua call and a scalar reply from here (the common, hot case).
@@ -324,17 +374,33 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     global script_running, script_caller, script_ro, script_wrote, script_timedout
     global script_kill_requested, script_start_ms
     cdef object s
+    cdef object r
+    cdef bytes key
     cdef tuple args
     cdef int i
+    cdef const char *p = c.argv[1]
     try:
-        s = _script_engine.scripts.get(PyBytes_FromStringAndSize(c.argv[1], 40).lower())
+        key = PyBytes_FromStringAndSize(p, 40)
+        for i in range(40):
+            if 65 <= p[i] <= 90:
+                key = key.lower()
+                break
+        s = _script_cache.get(key)
         if s is None:
             return False
-        args = PyTuple_New(c.argc - 3)
+        args = PyTuple_New(c.argc)       # (fn, resp, numkeys, key/arg ...)
+        Py_INCREF(s.fn)
+        PyTuple_SET_ITEM(args, 0, s.fn)
+        b = c.resp
+        Py_INCREF(b)
+        PyTuple_SET_ITEM(args, 1, b)
+        b = numkeys
+        Py_INCREF(b)
+        PyTuple_SET_ITEM(args, 2, b)
         for i in range(3, c.argc):
             b = PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])
             Py_INCREF(b)
-            PyTuple_SET_ITEM(args, i - 3, b)
+            PyTuple_SET_ITEM(args, i, b)
         script_client.db = c.db
         script_client.resp = 2
         script_client.olen = 0
@@ -346,7 +412,7 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         script_kill_requested = False
         script_start_ms = srv.mstime
         try:
-            r = _script_engine._run(s.fn, c.resp, numkeys, *args)
+            r = _script_run(*args)
         finally:
             if script_kill_requested:
                 _script_engine._arm_hook(True)
@@ -354,7 +420,10 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
             script_caller = None
             script_timedout = False
             script_kill_requested = False
-        if r[0] == 0:
+        if type(r) is not tuple:
+            # the runner returns a string or number result alone (no tuple)
+            script_reply_value(c, r, 2)
+        elif r[0] == 0:
             script_reply_value(c, r[1], r[2])
         else:
             _script_engine.finish(c, r[0], r[1], s.sha)

@@ -8,14 +8,17 @@ import time
 
 import pytest
 
-from support.resp import RawClient
+from support.resp import ConnectionClosed, RawClient
 
 
 # ---- busy scripts: BUSY replies, SCRIPT KILL, UNKILLABLE -----------------------------------------
 
 def _busy_script_run(server, body, out):
     c = RawClient(server.host, server.port)
-    out.append(c.call("EVAL", body, "0", timeout=30))
+    try:
+        out.append(c.call("EVAL", body, "0", timeout=30))
+    except ConnectionClosed:
+        out.append(b"<closed>")      # SHUTDOWN NOSAVE ended the server
     c.close()
 
 
@@ -54,3 +57,59 @@ def test_busy_script_that_wrote_is_unkillable(server_factory, kind):
     assert out == [b"$4\r\ndone\r\n"]
     assert c.call("GET", "w") == b"$1\r\n1\r\n"
     c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_shutdown_needs_nosave_during_a_busy_script(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    c = RawClient(s.host, s.port)
+    t = threading.Thread(target=_busy_script_run, args=(s, "while true do end", out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("SHUTDOWN", timeout=10).startswith(b"-BUSY Redis is busy running a script.")
+    c.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+    t.join(10)
+    assert not t.is_alive()
+    deadline = time.time() + 10
+    while s.is_running() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not s.is_running()
+
+
+# ---- effects replication: a script propagates the commands it ran, never EVAL ------------------
+
+def _aof_tail(server, offset):
+    import glob
+    import os
+    (path,) = glob.glob(os.path.join(server.dir, "appendonlydir", "*.incr.aof"))
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read()
+    return data, offset + len(data)
+
+
+def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
+    from support.resp import parse_all
+    ref_s = server_factory("ref", ["--appendonly", "yes", "--appendfsync", "always"])
+    fc_s = server_factory("fc", ["--enable-debug-command", "yes"])
+    ref, fc = RawClient(ref_s.host, ref_s.port), RawClient(fc_s.host, fc_s.port)
+    fc.call("DEBUG", "PROPAGATED")
+    fc.call("DEBUG", "PROPAGATED")
+    _, off = _aof_tail(ref_s, 0)
+    scripts = [
+        ("redis.call('set','a','1') redis.call('incr','a') return redis.call('get','a')", "0"),
+        ("return redis.call('get','a')", "0"),                       # read-only: nothing
+        ("return redis.call('incr',KEYS[1])", "1", "a"),               # one op: no MULTI
+        ("redis.call('select', 3) return redis.call('set','x','y')", "0"),
+        ("redis.call('del','nokey') return 1", "0"),                 # no change: nothing
+        ("redis.pcall('incr','a','b') redis.call('lpush','l','1','2') "
+         "return redis.call('rpop','l')", "0"),
+    ]
+    for s in scripts:
+        assert ref.call("EVAL", *s) == fc.call("EVAL", *s)
+    ref_raw, off = _aof_tail(ref_s, off)
+    fc_raw = parse_all(fc.call("DEBUG", "PROPAGATED"))[0]
+    assert [list(x) for x in parse_all(fc_raw)] == [list(x) for x in parse_all(ref_raw)]
+    ref.close()
+    fc.close()

@@ -152,6 +152,20 @@ SANDBOX = [
     "return type(KEYS) .. type(ARGV)",
     "math.randomseed(7) return {tostring(math.random()), math.random(10), math.random(3,9)}",
     "math.randomseed(1) local t = {} for i=1,5 do t[i] = math.random(1000) end return t",
+    # library tables and the globals are read-only (Redis 7.0.15)
+    "string.x = 1 return 1", "string.len = nil return 1", "redis.call = nil return 1",
+    "redis.x = 1 return 1", "math.pi = 3 return 1", "setmetatable(_G, nil) return 1",
+    "getmetatable('').__index = nil return 1", "local r = rawset(_G, 'zz', 1) return r",
+    "KEYS[1] = 'x' return KEYS[1]", "return type(redis.call)", "return type(redis.sha1hex)",
+    "local t = setmetatable({}, {}) return 1", "return type(getmetatable(''))",
+    "local co = coroutine.create(function() return redis.call('ping') end) "
+    "local ok, r = coroutine.resume(co) return {tostring(ok), r}",
+    "return {string.format('%d', 3.9), tostring(nil)}", "return unpack({1,2,3})",
+    "return loadstring('x = 1')", "local f = loadstring('zz = 1') f() return 1",
+    "local f = loadstring(string.dump(function() return 1 end)) return f()",
+    "local t = {} for k, v in pairs(redis) do t[#t+1] = k end table.sort(t) return t",
+    "local t = {} for k, v in next, math do t[#t+1] = k end table.sort(t) return t",
+    "return rawget(string, 'len') ~= nil",
 ]
 
 
