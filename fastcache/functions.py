@@ -45,7 +45,11 @@ E_LIB_NAME = (b"Library names can only contain letters, numbers, or underscores(
 # Lua side of the function engine (chunk "=fastcache", so the engine's error
 # handler skips its frames when it reports a line).
 _FUNCTIONS_LUA = rb"""
-local env, redis_rt = ...
+local envs = ...
+-- the engine's sandbox: `env` the read-only globals scripts see, `genv` the
+-- table behind it (where the runner puts KEYS/ARGV)
+local env, genv = envs[1], envs[2]
+local redis_rt = env.redis
 local type, error, rawget, rawset, pairs, next, tostring, select = type, error, rawget, rawset, pairs, next, tostring, select
 local setmetatable, setfenv, loadstring, xpcall, lower = setmetatable, setfenv, loadstring, xpcall, string.lower
 
@@ -130,9 +134,9 @@ local function register_function(...)
   return add(name, cb, flags, desc)
 end
 
-local load_redis = {register_function = register_function, log = rawget(redis_rt, 'log'),
-                    REDIS_VERSION = rawget(redis_rt, 'REDIS_VERSION'),
-                    REDIS_VERSION_NUM = rawget(redis_rt, 'REDIS_VERSION_NUM'),
+local load_redis = {register_function = register_function, log = redis_rt.log,
+                    REDIS_VERSION = redis_rt.REDIS_VERSION,
+                    REDIS_VERSION_NUM = redis_rt.REDIS_VERSION_NUM,
                     LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3}
 setmetatable(load_redis, ro_mt)
 local load_api = setmetatable({redis = load_redis}, ro_mt)
@@ -150,9 +154,9 @@ end
 -- KEYS/ARGV; functions get them as arguments and see neither global
 local function wrap(cb)
   return function()
-    local k, a = rawget(env, 'KEYS'), rawget(env, 'ARGV')
-    rawset(env, 'KEYS', nil)
-    rawset(env, 'ARGV', nil)
+    local k, a = rawget(genv, 'KEYS'), rawget(genv, 'ARGV')
+    rawset(genv, 'KEYS', nil)
+    rawset(genv, 'ARGV', nil)
     return cb(k, a)
   end
 end
@@ -254,7 +258,7 @@ class FunctionsEngine:
             scripting.engine(self.server)
             eng = scripting.ScriptEngine(self.server)
             load = eng.runtime.eval("loadstring")(_FUNCTIONS_LUA, b"=fastcache")
-            self._load = load(eng._env, eng._env[b"redis"])
+            self._load = load(eng._env)
             self._lua = eng
             # creating a state binds its converters: give EVAL its own back
             self._bind_eval()
@@ -263,10 +267,15 @@ class FunctionsEngine:
         return self._lua
 
     def _bind_eval(self):
+        # A ScriptEngine binds its state's converters (redis.call replies) and its
+        # script cache (the EVALSHA fast path) into script.pxi when created; the
+        # EVAL engine's must be the bound ones outside FCALL.
         from fastcache import scripting
         ev = scripting._engine
         if ev is not None:
             core.script_bind_lua(ev._convert, ev._mkerr)
+            if hasattr(core, "script_bind_cache"):
+                core.script_bind_cache(ev.scripts, ev._run)
 
     # ---- creating libraries ----
     def create(self, code: bytes, replace=False, into=None):

@@ -594,3 +594,20 @@ def test_function_names_are_case_insensitive_library_names_are_not(fdiff):
         ("FCALL_RO", "f", "0"),
         ("FUNCTION", "STATS"),
     ])
+
+
+def test_eval_and_fcall_interleave_and_script_flush_keeps_functions(fdiff):
+    fdiff.check("FUNCTION", "LOAD", FLIB)
+    fdiff.check("HSET", "h", "a", "1", "b", "2")
+    sha = parse(fdiff.check("SCRIPT", "LOAD", "return redis.call('hgetall', KEYS[1])"))
+    fdiff.check_many([
+        ("FCALL", "r3", "1", "h"),
+        ("EVAL", "return redis.call('hgetall', KEYS[1])", "1", "h"),
+        ("EVALSHA", sha, "1", "h"),
+        ("FCALL", "echo", "1", "k", "a"),
+        ("EVALSHA", sha, "1", "h"),
+        ("SCRIPT", "FLUSH"),
+        ("FCALL", "r3", "1", "h"),
+        ("EVAL", "return {KEYS[1], ARGV[1]}", "1", "k", "a"),
+        ("FCALL", "g", "0"),
+    ])
