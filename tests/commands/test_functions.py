@@ -611,3 +611,17 @@ def test_eval_and_fcall_interleave_and_script_flush_keeps_functions(fdiff):
         ("EVAL", "return {KEYS[1], ARGV[1]}", "1", "k", "a"),
         ("FCALL", "g", "0"),
     ])
+
+
+def test_functions_see_the_run_time_api_not_the_load_time_one(fdiff):
+    fdiff.check("FUNCTION", "LOAD", lib("t", """
+local captured = redis
+redis.register_function('a', function() return type(redis.register_function) end)
+redis.register_function('b', function() return tostring(redis.foo) end)
+redis.register_function('c', function() return captured.call('ping') end)
+redis.register_function('d', function() return type(captured.register_function) end)
+redis.register_function('e', function() return redis.register_function('zz', function() end) end)
+redis.register_function('f', function() return {type(string), type(math.floor), _G == nil} end)
+redis.register_function('g', function() return pcall(function() return x.y end) end)
+"""))
+    fdiff.check_many([("FCALL", f, "0") for f in "abcdefg"])
