@@ -232,6 +232,31 @@ def section_mixed(servers, prof, args, baseline, have) -> dict:
     return out
 
 
+PUBSUB_METRICS = ("rps", "delivered_per_s", "cpu_us")
+
+
+def section_pubsub(servers, prof, args, baseline) -> dict:
+    """Fan-out: one publisher, 50 subscribers of one channel (and a pipelined
+    variant), with the bench's own loader (bench/pubsub.py); A B A B rounds."""
+    from .pubsub import run_fanout
+    out = {}
+    for subs, pipe in ((50, 1), (50, 16)):
+        name = f"fanout {subs} subs -P {pipe}"
+        say_end(f"  {name:<16}")
+        t0 = time.monotonic()
+        # -P 1 is bound by the round trip (~2 ms with 50 receivers): fewer messages
+        n = prof.pubsub_messages if pipe > 1 else max(1000, prof.pubsub_messages // 20)
+        entry = run_rounds(
+            servers, prof.rounds,
+            lambda s, subs=subs, pipe=pipe, n=n: run_fanout(
+                s, subscribers=subs, messages=n, pipeline=pipe, timeout=prof.timeout))
+        finish(entry, {"subscribers": subs, "pipeline": pipe, "messages": n, "size": 64},
+               PUBSUB_METRICS, baseline)
+        out[name] = entry
+        say(f" {time.monotonic() - t0:5.1f}s  " + report.one_line(entry, baseline))
+    return out
+
+
 SCALING_METRICS = ("us_per_op", "cpu_us")
 
 
@@ -398,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workloads", type=lambda s: [w.strip() for w in s.split(",") if w.strip()],
                    metavar="LIST", help="per-command workloads, comma separated (e.g. set,get); "
                    "'none' for none")
-    p.add_argument("--sections", default="commands,mixed,scaling,memory",
+    p.add_argument("--sections", default="commands,mixed,scaling,pubsub,memory",
                    help="sections to run (default: %(default)s; also: persistence, "
                    "which starts its own servers and takes minutes)")
     p.add_argument("--rounds", type=int, help="rounds per workload (>= 3 recommended)")
@@ -500,6 +525,9 @@ def main(argv=None) -> int:
                 say("mixed and many-connection workloads:")
                 result["sections"]["mixed"] = section_mixed(live, prof, args, args.baseline,
                                                             have)
+            if "pubsub" in sections:
+                say("pub/sub fan-out (one publisher, 50 subscribers, 64-byte messages):")
+                result["sections"]["pubsub"] = section_pubsub(live, prof, args, args.baseline)
             if "scaling" in sections:
                 say("scaling (pipelined batches, per-op cost):")
                 result["sections"]["scaling"] = section_scaling(live, prof, args,

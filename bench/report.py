@@ -28,6 +28,9 @@ COLUMNS = {
                ("rss_per_key", "RSS B/key", "bytes", False)],
 }
 COLUMNS["mixed"] = COLUMNS["commands"]
+COLUMNS["pubsub"] = [("rps", "PUBLISH/s median [min-max]", "rps", True),
+                     ("delivered_per_s", "delivered msg/s", "rps", False),
+                     ("cpu_us", "CPU us/PUBLISH", "us", True)]
 COLUMNS["persist_aof"] = COLUMNS["commands"]
 COLUMNS["persist_rdb"] = [("save_s", "SAVE s [min-max]", "s", True),
                           ("load_s", "load s (server log) [min-max]", "s", True),
@@ -41,12 +44,13 @@ TITLES = {
     "commands": "per-command workloads (50 clients, 64-byte values, -P 1 and -P 16)",
     "mixed": "mixed 1:10 SET:GET and many connections",
     "scaling": "sorted-set scaling: per-op cost of a pipelined batch at each size",
+    "pubsub": "pub/sub fan-out: one publisher (PUBLISH pipelined), N subscribers, 64-byte messages",
     "memory": "memory growth per key (fresh server per shape)",
     "persist_aof": "AOF: SET -P 1, 50 clients, 64-byte values, appendonly yes (fresh servers)",
     "persist_rdb": "RDB: SAVE (client wall) and load (server's 'DB loaded from disk' line)",
     "persist_bgsave": "BGSAVE impact: SET:GET 1:10 p99 alone and with a BGSAVE running",
 }
-SECTION_ORDER = ("commands", "mixed", "scaling", "memory", "persist_aof", "persist_rdb",
+SECTION_ORDER = ("commands", "mixed", "scaling", "pubsub", "memory", "persist_aof", "persist_rdb",
                  "persist_bgsave")
 
 

@@ -36,6 +36,8 @@ class Profile:
     persist_requests: int = 50_000   # SET requests per AOF run
     persist_keys: int = 1_000_000    # key:<n> dataset for SAVE / load / BGSAVE (issue 5)
     bgsave_requests: int = 100_000   # SET:GET requests per run with / without a BGSAVE
+    # pubsub section: PUBLISH commands per fan-out run (one publisher, 50 subscribers)
+    pubsub_messages: int = 100_000
 
 
 # The server issue's set/get/incr/mset plus the types issue's redis-benchmark list
@@ -57,7 +59,8 @@ PROFILES = {
                      scaling_batch=5_000, timeout=30,
                      commands=("set", "get", "incr", "mset", "lpush", "rpop", "hset", "zadd",
                                "lrange_100"),
-                     persist_requests=10_000, persist_keys=100_000, bgsave_requests=20_000),
+                     persist_requests=10_000, persist_keys=100_000, bgsave_requests=20_000,
+                     pubsub_messages=20_000),
     "default": Profile("default", rounds=5, requests_p1=50_000, requests_p16=200_000,
                        keyspace=100_000, mixed_keys=1_000_000, mixed_requests=100_000,
                        conns_clients=1000, conns_requests=50_000, memory_keys=1_000_000,
@@ -68,7 +71,7 @@ PROFILES = {
                     conns_clients=1000, conns_requests=200_000, memory_keys=1_000_000,
                     memory_other_keys=1_000_000, scaling_sizes=(10_000, 100_000, 1_000_000),
                     scaling_batch=50_000, timeout=300, commands=ALL_COMMANDS,
-                    persist_requests=200_000, bgsave_requests=500_000),
+                    persist_requests=200_000, bgsave_requests=500_000, pubsub_messages=500_000),
 }
 
 

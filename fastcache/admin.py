@@ -200,6 +200,11 @@ def cmd_debug(c, argv):
         c.reply(Simple(_hex_digest(core.debug_digest())))
     elif sub == b"digest-value":
         c.reply([Simple(_hex_digest(core.debug_digest_value(k, c.dbid))) for k in argv[2:]])
+    elif sub in (b"reload", b"loadaof") and getattr(c.server, "loading", False):
+        # DEBUG is allowed while loading (flag `loading`), but a second load
+        # can't start inside the one running (fastcache serves clients from
+        # the loader's progress callback, see fastcache/blocked_io.py)
+        c.reply(Error(b"LOADING Redis is loading the dataset in memory"))
     elif sub == b"reload":
         _debug_reload(c, argv)
     elif sub == b"loadaof":

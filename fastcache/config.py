@@ -591,16 +591,24 @@ def keyspace_events_string(flags: int) -> str:
 
 
 class NotifyParam(Param):
-    """Stored as the canonical flag string; keyspace_events_parse() gives the bits."""
+    """Stored as the flags int (NOTIFY_FLAGS bits); shown in canonical form.  The
+    bits are kept, not the text, because Redis keeps every class bit even where its
+    canonical text drops one: "AKEn" reads back as "AKE" yet "new" events are sent."""
+
+    def __init__(self, name, default, *args, **kw):
+        super().__init__(name, keyspace_events_parse(default), *args, **kw)
 
     def parse_one(self, v):
         flags = keyspace_events_parse(v)
         if flags is None:
             raise _Invalid("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-        return keyspace_events_string(flags)
+        return flags
+
+    def render(self, value):
+        return keyspace_events_string(value)
 
     def rewrite_words(self, value):
-        return repr_arg(value)
+        return repr_arg(self.render(value))
 
 
 class ReplicaofParam(Param):
@@ -841,6 +849,7 @@ PARAMS = [
     _I("list-compress-depth", 0, 0, INT_MAX),
     _I("rdb-key-save-delay", 0, INT_MIN, INT_MAX, HIDDEN),
     _I("key-load-delay", 0, INT_MIN, INT_MAX, HIDDEN),
+    _I("loading-process-events-interval-bytes", 2 * 1024 * 1024, 1024, INT_MAX, HIDDEN),
     _I("active-expire-effort", 1, 1, 10),
     # hz: Redis clamps the stored value into [1, 500] when it is set.
     _I("hz", 10, 0, INT_MAX, apply="cron", clamp=(1, 500)),

@@ -193,8 +193,15 @@ def client_flags(cl):
     f = ""
     if cl.is_monitor:
         f += "O"
+    if cl.ps_flag:
+        f += "P"          # has subscriptions (CLIENT_PUBSUB)
+    multi, _mem, dirty_cas = core.client_multi_info(cl)
+    if multi >= 0:
+        f += "x"
     if cl.pause_blocked or cl.btype:
         f += "b"
+    if dirty_cas:
+        f += "d"
     if cl.close_after_reply:
         f += "c"
     if not isinstance(cl.addr, tuple):
@@ -213,7 +220,11 @@ def client_info_line(cl, current=None):
     qbuf = cl.qbuf_len
     qfree = cl.qbuf_cap - qbuf
     obl = cl.obuf_len
-    tot = CLIENT_STRUCT_SIZE + cl.qbuf_cap + ocap + argv_sum + cl.argv_mem
+    # omem: reply bytes the transport still holds (Redis's reply list), also in tot-mem
+    omem = cl.transport_buffer_size if pending else 0
+    multi, multi_mem, _dirty = core.client_multi_info(cl)
+    tot = CLIENT_STRUCT_SIZE + cl.qbuf_cap + ocap + argv_sum + cl.argv_mem + omem + multi_mem
+    nsub, npsub, nssub = cl.pubsub_counts
     name = cl.name.decode("latin-1") if cl.name else ""
     events = "r" + ("w" if pending or obl else "")
     if cl.pause_blocked:
@@ -223,10 +234,10 @@ def client_info_line(cl, current=None):
         ("laddr", format_addr(cl.laddr, cl.server)), ("fd", fd), ("name", name),
         ("age", max(0, (now - cl.ctime_ms) // 1000)),
         ("idle", max(0, (now - cl.last_interaction_ms) // 1000)),
-        ("flags", client_flags(cl)), ("db", cl.dbid), ("sub", 0), ("psub", 0), ("ssub", 0),
-        ("multi", -1), ("qbuf", qbuf), ("qbuf-free", qfree), ("argv-mem", argv_sum),
-        ("multi-mem", 0), ("rbs", ocap), ("rbp", max(obl, 0)), ("obl", obl), ("oll", 0),
-        ("omem", 0), ("tot-mem", tot), ("events", events), ("cmd", core.client_cmd_name(cl)),
+        ("flags", client_flags(cl)), ("db", cl.dbid), ("sub", nsub), ("psub", npsub), ("ssub", nssub),
+        ("multi", multi), ("qbuf", qbuf), ("qbuf-free", qfree), ("argv-mem", argv_sum),
+        ("multi-mem", multi_mem), ("rbs", ocap), ("rbp", max(obl, 0)), ("obl", obl), ("oll", 0),
+        ("omem", omem), ("tot-mem", tot), ("events", events), ("cmd", core.client_cmd_name(cl)),
         ("user", "default"), ("redir", -1), ("resp", cl.resp),
     ]
     return " ".join("%s=%s" % kv for kv in fields)
@@ -521,9 +532,12 @@ def client_help(c, argv):
 # ------------------------------------------------------------------ RESET
 
 def cmd_reset(c, argv):
-    """RESET: leave MONITOR, db 0, RESP2, no name, replies on, and re-require
-    AUTH when the default user has a password (clearClientConnectionState)."""
+    """RESET: leave MONITOR, MULTI and pub/sub, unwatch, db 0, RESP2, no name,
+    replies on, and re-require AUTH when the default user has a password
+    (clearClientConnectionState)."""
     core.monitor_remove(c)
+    core.client_multi_reset(c)      # discard MULTI, unwatch every key
+    core.pubsub_reset(c)      # leaves every channel, pattern and shard channel silently
     if c.server is not None:
         c.server.monitors.discard(c)
     c.select(0)

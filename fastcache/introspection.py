@@ -545,8 +545,9 @@ def _sec_persistence(c, server):
         ]
     aof = getattr(server, "aof", None)
     if aof is not None:
-        # aof_* fields from the AOF orchestration (fastcache/persistence/aof.py)
-        return rdb + aof.info_fields()
+        # aof_* fields from the AOF orchestration (fastcache/persistence/aof.py),
+        # then loading_* while a load is in progress (server.py)
+        return rdb + aof.info_fields() + server.loading_info_fields()
     return rdb + [
         ("aof_enabled", 1 if _cfg(server, "appendonly", False) is True else 0),
         ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0), ("aof_last_rewrite_time_sec", -1),
@@ -558,6 +559,7 @@ def _sec_persistence(c, server):
 
 def _sec_stats(c, server):
     st = _core.stats()
+    _ps = _core.pubsub_info()     # (channels, distinct patterns, shard channels)
     _sample_rates(st)
     return [
         ("total_connections_received", st["total_connections_received"]),
@@ -575,8 +577,8 @@ def _sec_stats(c, server):
         ("expire_cycle_cpu_milliseconds", st["expire_cycle_cpu_milliseconds"]),
         ("evicted_keys", st["evicted_keys"]), ("evicted_clients", 0), ("total_eviction_exceeded_time", 0),
         ("current_eviction_exceeded_time", 0), ("keyspace_hits", st["keyspace_hits"]),
-        ("keyspace_misses", st["keyspace_misses"]), ("pubsub_channels", 0), ("pubsub_patterns", 0),
-        ("pubsubshard_channels", 0), ("latest_fork_usec", 0), ("total_forks", 0),
+        ("keyspace_misses", st["keyspace_misses"]), ("pubsub_channels", _ps[0]), ("pubsub_patterns", _ps[1]),
+        ("pubsubshard_channels", _ps[2]), ("latest_fork_usec", 0), ("total_forks", 0),
         ("migrate_cached_sockets", 0), ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0),
         ("active_defrag_misses", 0), ("active_defrag_key_hits", 0), ("active_defrag_key_misses", 0),
         ("total_active_defrag_time", 0), ("current_active_defrag_time", 0), ("tracking_total_keys", 0),

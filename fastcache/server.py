@@ -25,6 +25,11 @@ from fastcache.log import logger
 REDIS_VERSION = "7.0.15"
 
 
+class LoadingAborted(BaseException):
+    """SHUTDOWN arrived while the dataset was loading (a BaseException so the
+    loaders' `except Exception` error handling lets it through)."""
+
+
 class Server:
     """One fastcache server process (Redis's `struct redisServer` Python side)."""
 
@@ -48,6 +53,14 @@ class Server:
         self._cron_handle = None
         self._cronloops = 0
         self.exit_code = 0
+        # loading state (Redis's server.loading*): INFO loading_* fields, the
+        # -LOADING gate in the core, clients served while the load blocks the loop
+        self.loading = False
+        self.loading_start_time = 0
+        self.loading_total_bytes = 0
+        self.loading_loaded_bytes = 0
+        self.loading_what = "RDB"
+        self.load_pump = None        # fastcache.blocked_io.EventsWhileBlocked during start-up
 
     @property
     def lastsave(self):
@@ -66,9 +79,13 @@ class Server:
                      "slowlog-log-slower-than", "maxmemory-policy",
                      "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
                      "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
-                     "list-compress-depth"):
+                     "list-compress-depth", "key-load-delay",
+                     "loading-process-events-interval-bytes", "notify-keyspace-events"):
             core.set_option(name, cfg.get(name))
             cfg.register_apply(name, self._apply_core(name))
+        # pub/sub family: output buffer limits are enforced by the core (client.pxi)
+        core.set_option("client-output-buffer-limit", cfg.get("client-output-buffer-limit"))
+        cfg.register_apply("client-output-buffer-limit", self._apply_core("client-output-buffer-limit"))
         core.set_option("requirepass", bool(cfg.get("requirepass")))
         cfg.register_apply("requirepass", lambda new, old: core.set_option("requirepass", bool(new)))
         cfg.register_apply("loglevel", lambda new, old: _log.setup(cfg.get("logfile"), new))
@@ -94,6 +111,10 @@ class Server:
 
     def client_connected(self, c):
         cfg = self.config
+        if c.id in self.clients:
+            # accepted while loading (fastcache/blocked_io.py), now handed to the loop
+            self._set_keepalive(c)
+            return
         if len(self.clients) >= cfg.get("maxclients"):
             core.count_rejected_connection()
             c.reply_raw(b"-ERR max number of clients reached\r\n")
@@ -107,8 +128,11 @@ class Server:
                 c.close_now()
                 return
         self.clients[c.id] = c
-        ka = cfg.get("tcp-keepalive")
-        if ka and isinstance(c.addr, tuple):
+        self._set_keepalive(c)
+
+    def _set_keepalive(self, c):
+        ka = self.config.get("tcp-keepalive")
+        if ka and isinstance(c.addr, tuple) and c.transport is not None:
             sock = c.transport.get_extra_info("socket")
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
@@ -132,9 +156,24 @@ class Server:
         core.init(cfg.get("databases"))
         self._bind_config()
         self._adjust_open_files(cfg.get("maxclients"))
-        # Persistence: load dir/dbfilename before listening, so no client ever sees
-        # a half-loaded dataset (no -LOADING needed); a bad file stops the start.
+        # Listen first, load second, as Redis's initServer/loadDataFromDisk: while
+        # the dataset loads, clients that connect are accepted and told -LOADING
+        # (fastcache/blocked_io.py serves them from the loader's progress
+        # callback); the loop takes them over when the load is done.
+        try:
+            socks = self._bind_sockets(cfg.get("bind"), cfg.get("port"))
+        except OSError as exc:
+            logger.warning("Warning: Could not create server TCP listening socket %s:%d: %s"
+                           % (exc.filename or "*", cfg.get("port"), exc.strerror))
+            raise SystemExit(1)
+        unix_sock = self._bind_unix(cfg.get("unixsocket"))
+        if not socks and unix_sock is None:
+            logger.warning("Failed listening on port %d (tcp), aborting." % cfg.get("port"))
+            raise SystemExit(1)
+        from fastcache.blocked_io import EventsWhileBlocked
         from fastcache.persistence import RdbLoadFailed, Snapshotter
+        self.load_pump = EventsWhileBlocked(
+            self, list(socks.values()) + ([unix_sock] if unix_sock is not None else []))
         self.persistence = Snapshotter(self)
         self.persistence.bind_config()
         core.set_flushall_hook(self.persistence.after_flushall)
@@ -153,29 +192,17 @@ class Server:
             self.aof.open_at_startup()
         except (RdbLoadFailed, AofLoadFailed):
             raise SystemExit(1)
-        try:
-            socks = self._bind_sockets(cfg.get("bind"), cfg.get("port"))
-        except OSError as exc:
-            logger.warning("Warning: Could not create server TCP listening socket %s:%d: %s"
-                           % (exc.filename or "*", cfg.get("port"), exc.strerror))
-            raise SystemExit(1)
+        except LoadingAborted:
+            # SHUTDOWN during the load: nothing to save (Redis exits without saving)
+            logger.warning("Redis is now ready to exit, bye bye...")
+            raise SystemExit(0)
+        pump, self.load_pump = self.load_pump, None
         for key, s in socks.items():
             self.tcp_listeners[key] = await self._serve(s)
-        path = cfg.get("unixsocket")
-        if path:
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
+        if unix_sock is not None:
             self.unix_listener = await self.loop.create_unix_server(
-                self.make_client, path=path, backlog=cfg.get("tcp-backlog"))
-            perm = cfg.get("unixsocketperm")
-            if perm:
-                os.chmod(path, perm)
-            self.unixsocket_path = path
-        if not self.tcp_listeners and self.unix_listener is None:
-            logger.warning("Failed listening on port %d (tcp), aborting." % cfg.get("port"))
-            raise SystemExit(1)
+                self.make_client, sock=unix_sock, backlog=cfg.get("tcp-backlog"))
+        await pump.hand_over(self.loop)
         cfg.register_apply("port", lambda new, old: self._rebind(cfg.get("bind"), new, "port"))
         cfg.register_apply("bind", lambda new, old: self._rebind(new, cfg.get("port"), "bind"))
         cfg.register_apply("dir", lambda new, old: os.chdir(new))
@@ -184,6 +211,76 @@ class Server:
             self.loop.add_signal_handler(sig, self._on_signal, sig)
         self._schedule_cron()
         logger.info("Ready to accept connections tcp")
+
+    def _bind_unix(self, path):
+        """Bind and listen the unixsocket (unixsocketperm applied); None if unset."""
+        if not path:
+            return None
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.bind(path)
+            s.listen(self.config.get("tcp-backlog"))
+            s.setblocking(False)
+        except OSError as exc:
+            s.close()
+            logger.warning("Failed opening Unix socket: %s" % exc.strerror)
+            raise SystemExit(1)
+        perm = self.config.get("unixsocketperm")
+        if perm:
+            os.chmod(path, perm)
+        self.unixsocket_path = path
+        return s
+
+    # ---- loading (start-up, DEBUG RELOAD, DEBUG LOADAOF) ----
+    def loading_begin(self, total_bytes, what):
+        """A dataset load starts (Redis's startLoading).  Returns the progress
+        callback the core loaders call every few MB / 100 ms."""
+        self.loading = True
+        self.loading_what = what
+        self.loading_start_time = int(time.time())
+        self.loading_total_bytes = total_bytes
+        self.loading_loaded_bytes = 0
+        core.set_option("loading", True)
+        last_log = [time.monotonic()]
+
+        def progress(items, pos, size):
+            self.loading_loaded_bytes = pos
+            now = time.monotonic()
+            if now - last_log[0] >= 1.0:
+                # at most one line a second: big files show they are moving
+                last_log[0] = now
+                total = self.loading_total_bytes
+                logger.info("Loading %s: %d%% (%d of %d bytes, %d %s)"
+                            % (what, pos * 100 // total if total else 0, pos, total, items,
+                               "keys" if what == "RDB" else "commands"))
+            if self.load_pump is not None:
+                try:
+                    self.load_pump.pump()
+                except Exception as exc:        # a bug there must not fail the load
+                    logger.warning("Serving clients while loading: %r" % (exc,))
+                if self.shutdown_requested is not None:
+                    raise LoadingAborted()
+        return progress
+
+    def loading_end(self):
+        self.loading = False
+        core.set_option("loading", False)
+
+    def loading_info_fields(self):
+        """INFO persistence's loading_* lines (only while loading, as Redis)."""
+        if not self.loading:
+            return []
+        total, done = self.loading_total_bytes, self.loading_loaded_bytes
+        elapsed = max(0, int(time.time()) - self.loading_start_time)
+        perc = done * 100.0 / total if total else 0.0
+        eta = 1 if elapsed == 0 or not done else int((total - done) / (done / elapsed))
+        return [("loading_start_time", self.loading_start_time), ("loading_total_bytes", total),
+                ("loading_rdb_used_mem", 0), ("loading_loaded_bytes", done),
+                ("loading_loaded_perc", "%.2f" % perc), ("loading_eta_seconds", eta)]
 
     @staticmethod
     def _addresses(binds, port):
@@ -306,6 +403,9 @@ class Server:
         """SHUTDOWN / SIGTERM: final snapshot (see Snapshotter.prepare_shutdown), then
         stop.  False (server keeps running) when the save failed without FORCE."""
         logger.warning("User requested shutdown...")
+        if self.loading:
+            # Redis never saves a half-loaded dataset (prepareForShutdown)
+            save, nosave = False, True
         if self.aof is not None:
             self.aof.prepare_shutdown()
         if self.persistence is not None and not self.persistence.prepare_shutdown(save, nosave, force):

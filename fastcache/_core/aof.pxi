@@ -171,12 +171,14 @@ cdef void replay_exec(ClientBase c) noexcept:
         call_python(c, cmd)
     c.olen = 0
 
-def replay(bytes data, Py_ssize_t start=0):
+def replay(bytes data, Py_ssize_t start=0, object progress=None):
     """Execute the RESP commands in data[start:] on a connection-less client.
     Returns (commands, end, status, detail): `end` is the offset just past the
     last complete command outside an unfinished MULTI (where a torn file is cut),
     status 0 ok, 1 truncated, 2 bad format, 3 unknown command (detail: its name).
-    Commands start in db 0 (SELECT in the stream switches, as in Redis's AOF)."""
+    Commands start in db 0 (SELECT in the stream switches, as in Redis's AOF).
+    progress(commands, offset, total) is called every few MB / 100 ms (as the RDB
+    loader does: loading progress and -LOADING replies to clients)."""
     cdef const char *base = PyBytes_AS_STRING(data)
     cdef const char *end = base + PyBytes_GET_SIZE(data)
     cdef const char *p = base + start
@@ -192,6 +194,7 @@ def replay(bytes data, Py_ssize_t start=0):
     c.authenticated = True
     c.db = &dbs[0]
     update_cached_time()
+    load_progress_reset()
     while p < end:
         cmd_start = p
         if p[0] == 35:     # '#': an annotation line (#TS:...), skipped like Redis's loader
@@ -255,8 +258,12 @@ def replay(bytes data, Py_ssize_t start=0):
             continue
         replay_exec(c)
         count += 1
+        if FC_UNLIKELY(key_load_delay != 0):
+            debug_delay(key_load_delay)      # as loadSingleAppendOnlyFile (tests)
         if multi_state == 0:
             good = p
+        if progress is not None and load_progress_due(count, p - base):
+            progress(count, p - base, PyBytes_GET_SIZE(data))
     if multi_state != 0:
         return (count, good - base, REPLAY_TRUNCATED, None)
     return (count, good - base, REPLAY_OK, None)
@@ -422,6 +429,7 @@ def rewrite_commands(str path, long long timestamp=0, object progress=None):
     aof-use-rdb-preamble no): temp file in the same directory, fsync, rename.
     timestamp > 0 starts the file with a '#TS:<timestamp>' annotation.
     Returns {"keys": n, "bytes": size}; raises OSError on a write error."""
+    global save_next_ms
     cdef bytes bpath = _os.fsencode(path)
     cdef bytes btmp = _os.fsencode(_os.path.join(_os.path.dirname(path) or ".",
                                                  "temp-rewriteaof-%d.aof" % _os.getpid()))
@@ -439,6 +447,7 @@ def rewrite_commands(str path, long long timestamp=0, object progress=None):
     if fd < 0:
         raise OSError(errno, "Failed opening the temp AOF file %s: %s" % (btmp.decode(errors="replace"),
                                                                         _os.strerror(errno)))
+    save_next_ms = fc_mstime() + SAVE_PROGRESS_MS
     update_cached_time()
     now = srv.mstime
     out_init(&o, fd)
@@ -469,7 +478,9 @@ def rewrite_commands(str path, long long timestamp=0, object progress=None):
                     if expire == -1 or expire >= now:
                         aw_key(&o, db, e, expire)
                         keys += 1
-                        if progress is not None and keys % 1000000 == 0:
+                        if FC_UNLIKELY(key_save_delay != 0):
+                            debug_delay(key_save_delay)
+                        if progress is not None and save_progress_due(keys):
                             progress(keys)
                     n = n.next
         if o.failed:

@@ -91,8 +91,36 @@ def set_option(str name, value):
         # the parent, so copy-on-write copies as few pages as possible (Redis's
         # updateDictResizePolicy).
         dict_can_resize = bool(value)
+    elif name == "loading":
+        global server_loading
+        server_loading = bool(value)
+    elif name == "key-load-delay":
+        global key_load_delay
+        key_load_delay = value
+    elif name == "rdb-key-save-delay":
+        global key_save_delay
+        key_save_delay = value
+    elif name == "loading-process-events-interval-bytes":
+        global load_events_bytes
+        load_events_bytes = value
+    elif name == "client-output-buffer-limit":
+        # {class: (hard, soft, seconds)} from config.py (client.pxi's limits)
+        for cname, k in (("normal", 0), ("slave", 1), ("pubsub", 2)):
+            if cname in value:
+                obuf_hard[k], obuf_soft[k], obuf_soft_secs[k] = value[cname]
     elif name == "misconf-deny-writes":
         deny_writes_misconf = bool(value)
+    elif name == "notify-keyspace-events":
+        # notify.pxi: the config layer's flags int (its own bit numbering) or a
+        # class string -> our NOTIFY_* bits, through the class characters
+        if isinstance(value, int):
+            from fastcache.config import NOTIFY_FLAGS
+            value = "".join(ch for ch, bit in NOTIFY_FLAGS.items() if value & bit)
+        v = value.encode() if isinstance(value, str) else bytes(value)
+        flags = notify_parse_classes(v, len(v))
+        if flags < 0:
+            raise ValueError(value)
+        notify_set_flags(flags)
     elif name == "dirty":
         # changes since the last save: a finished BGSAVE keeps only the changes
         # made while the child was writing (dirty - dirty_before_bgsave)
@@ -178,6 +206,8 @@ def empty_data():
     emptyData, so a failed load leaves nothing behind)."""
     cdef int j
     for j in range(ndbs):
+        # multi.pxi: WATCHes on existing keys fail, as emptyData's signalFlushedDb
+        touch_all_watched_keys_in_db(&dbs[j], NULL)
         db_empty(&dbs[j])
 
 

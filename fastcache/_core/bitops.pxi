@@ -175,6 +175,7 @@ cdef void cmd_setbit(ClientBase c) noexcept:
     if grown or old != on:
         p[0] = <unsigned char>((p[0] & ~(1 << bit)) | (on << bit))
         srv.dirty += 1
+        arg_modified(c, NOTIFY_STRING, b"setbit", 1)     # only when something changed
     add_reply_int(c, 1 if old else 0)
 
 cdef void cmd_getbit(ClientBase c) noexcept:
@@ -480,12 +481,14 @@ cdef void cmd_bitop(ClientBase c) noexcept:
         else:
             db_replace(c.db, slot, n, False)
         srv.dirty += 1
+        arg_modified(c, NOTIFY_STRING, b"set", 2)
     else:
         fc_free(block)
         # every source empty or missing: the destination is deleted (dbDelete,
         # which removes even a key whose TTL has passed, without counting it expired)
         if db_delete(c.db, c.argv[2], c.argvlen[2]):
             srv.dirty += 1
+            arg_modified(c, NOTIFY_GENERIC, b"del", 2)
     add_reply_int(c, <long long>maxlen)
 
 # ---- BITFIELD ----------------------------------------------------------------
@@ -753,6 +756,9 @@ cdef void bitfield_generic(ClientBase c, bint ro_command) noexcept:
                 add_reply_int(c, <long long>(unew if op.opcode == BFOP_INCRBY else uold))
                 bf_set(<unsigned char *>rawstr_data(r), op.offset, op.bits, unew)
                 changes += 1
+    if changes:
+        # one "setbit" for the whole command, however many fields it wrote
+        arg_modified(c, NOTIFY_STRING, b"setbit", 1)
     srv.dirty += changes
     bf_free_ops(ops, stack_ops)
 

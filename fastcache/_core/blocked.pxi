@@ -280,6 +280,11 @@ cdef void block_for_keys(ClientBase c, int btype, int first, int nkeys, long lon
     cdef int i, nw = 0
     cdef const char *key
     cdef size_t klen
+    if FC_UNLIKELY(c.deny_blocking) and c.btype == BLOCKED_NONE:
+        # inside EXEC (multi.pxi: CLIENT_DENY_BLOCKING) a blocking command must
+        # not block: it answers as if it timed out at once, even with timeout 0
+        add_reply_null_array(c)
+        return
     c.qpos = c.cmd_start          # keep the command's bytes for re-execution
     c.bparked = True
     if c.btype != BLOCKED_NONE:
@@ -624,8 +629,7 @@ cdef void blocking_pop_generic(ClientBase c, int first, int nkeys, int timeout_i
         if prop_on:
             prop_rewrite_key_ll(c, b"RPOP" if tail else b"LPOP", j, before - <long long>ql.count,
                                 count != -1, c.argc)
-        if ql.count == 0:
-            db_delete(c.db, c.argv[j], c.argvlen[j])
+        list_popped(c, j, tail, ql)     # t_list.pxi: "lpop"/"rpop" (+ "del")
         return
     block_for_keys(c, BLOCKED_LIST, first, nkeys, deadline)
 
@@ -654,6 +658,12 @@ cdef void blmove_generic(ClientBase c, bint src_tail, bint dst_tail, int timeout
         return
     slot = lookup_write(c, c.argv[1], c.argvlen[1])
     if slot == NULL:
+        if FC_UNLIKELY(c.deny_blocking) and c.btype == BLOCKED_NONE:
+            # inside EXEC: no blocking; BLMOVE/BRPOPLPUSH's immediate "timeout"
+            # is a null bulk here (blmoveGenericCommand), not the null array a
+            # real timeout replies
+            add_reply_null(c)
+            return
         block_for_keys(c, BLOCKED_LIST, 1, 1, deadline)
         return
     if slot[0].type != OBJ_LIST:

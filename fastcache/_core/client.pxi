@@ -11,6 +11,11 @@
 # output goes through the transport until its buffer drains, so order is kept.
 # When the transport buffer passes its high-water mark, reading pauses (a client
 # that doesn't read its replies can't make us buffer without bound).
+# Output a client gets without asking (pub/sub messages) is bounded by
+# client-output-buffer-limit instead: whenever output is handed to the
+# transport, the bytes it still holds are checked against the client's class
+# (normal / pubsub) and a client over the hard limit, or over the soft limit
+# for longer than its seconds, is aborted with its queued output dropped.
 #
 # Memory ownership: qbuf, obuf, argv arrays and the inline scratch buffer are
 # fc_malloc'ed by the client and freed in __dealloc__.  argv slices point into
@@ -22,6 +27,12 @@ import socket as _socket
 cdef object _log_exception = None   # bound by the server: fn(msg)
 
 cdef long long next_client_id = 1
+
+# A pointer set (pub/sub's per-client channel sets; the code is in pubsub.pxi).
+ctypedef struct ps_pset:
+    void **slots
+    size_t cap
+    size_t n
 
 cdef class ClientBase:
     # --- input ---
@@ -86,6 +97,31 @@ cdef class ClientBase:
     # aof (aof.pxi): the client's replies wait for the AOF fsync (appendfsync
     # always) and it sits in the held list until the before-sleep step
     cdef bint aof_held
+    # transactions (multi.pxi): MF_* flags, the queue of copied commands (its
+    # union of command flags and CLIENT LIST multi-mem), the chain of watched
+    # keys; deny_blocking while EXEC runs its commands (blocking commands then
+    # reply as if timed out: CLIENT_DENY_BLOCKING)
+    cdef int mflags
+    cdef mc_cmd *mqueue
+    cdef int mcount
+    cdef int mcap
+    cdef uint64_t mcmd_flags
+    cdef size_t mmem
+    cdef wk_watch *watched
+    cdef public bint deny_blocking
+    # pub/sub (pubsub.pxi): channel / shard channel node sets, pattern nodes in
+    # subscription order, CLIENT_PUBSUB (any subscription: RESP2 subscribed
+    # mode, the pubsub output buffer class), and membership of the pending
+    # write list.  obuf_soft_since: ms when the output buffer soft limit was
+    # first seen exceeded (0 when under it).
+    cdef ps_pset ps_chans
+    cdef ps_pset ps_shards
+    cdef void **ps_pats
+    cdef int ps_npats
+    cdef int ps_patcap
+    cdef readonly bint ps_flag
+    cdef bint ps_flush_pending
+    cdef long long obuf_soft_since
 
     def __cinit__(self):
         global next_client_id
@@ -108,11 +144,15 @@ cdef class ClientBase:
         self.last_cmd = b"NULL"
 
     def __dealloc__(self):
+        multi_client_release(self)      # a connection-less client never saw connection_lost
         fc_free(self.qbuf)
         fc_free(self.obuf)
         fc_free(self.argv)
         fc_free(self.argvlen)
         fc_free(self.inline_buf)
+        pset_free(&self.ps_chans)
+        pset_free(&self.ps_shards)
+        fc_free(self.ps_pats)
 
     # ---- buffer protocol: expose the free tail of qbuf to uvloop ----
     def __getbuffer__(self, Py_buffer *buffer, int flags):
@@ -149,6 +189,8 @@ cdef class ClientBase:
         srv.stat_numconnections += 1
         if self.server is not None:
             self.server.client_connected(self)
+        if self.olen and not self.closed:
+            flush_output(self)      # replies left from the loading phase (adopt_socket)
 
     def connection_lost(self, exc):
         self.closed = True
@@ -156,6 +198,9 @@ cdef class ClientBase:
             blocked_client_disconnected(self)   # leave key queues and the timeout heap
         if self.is_monitor or self.pause_blocked:
             client_unlink_admin(self)   # leave the monitor / postponed lists
+        multi_client_release(self)      # multi.pxi: drop the queue and every WATCH
+        if self.ps_flag:
+            pubsub_unsubscribe_everything(self)   # pubsub.pxi
         if self.server is not None:
             self.server.client_disconnected(self)
         self.transport = None
@@ -181,7 +226,14 @@ cdef class ClientBase:
         srv.stat_total_reads_processed += 1
         update_cached_time()
         self.last_interaction_ms = srv.mstime
-        process_input(self)
+        # pubsub.pxi: messages published during the batch are flushed to their
+        # receivers once, after it (ps_batch_depth tells publish not to schedule)
+        global ps_batch_depth
+        ps_batch_depth += 1
+        try:
+            process_input(self)
+        finally:
+            ps_batch_depth -= 1
         if self.qlen - self.cmd_start > <size_t>srv.client_query_buffer_limit and not self.closed:
             if _log_exception is not None:
                 _log_exception("Closing client that reached max query buffer length (qbuf initial bytes: %r)"
@@ -189,10 +241,26 @@ cdef class ClientBase:
                                                            min(64, self.qlen - self.cmd_start)), False)
             self.olen = 0
             self.close_now()
+            if ps_npending > 0:
+                ps_flush_pending()
             return
         flush_output(self)
+        # the batch's own replies go first (a publisher learns it may send more
+        # sooner, as Redis writes the last client with pending output first),
+        # then the subscribers that received messages during the batch
+        if ps_npending > 0:
+            ps_flush_pending()
         if self.close_after_reply:
             self.close_now()
+
+    def adopt_socket(self, int fd, addr, laddr):
+        """Serve a socket accepted while the event loop is blocked (loading at
+        start-up, fastcache/blocked_io.py): replies go out with send() on `fd`;
+        the transport comes later, through connection_made."""
+        self.fd = fd
+        self.addr = addr
+        self.laddr = laddr
+        client_set_addr_c(self)
 
     # ---- Python-side API (admin commands) ----
     def reply(self, obj):
@@ -232,6 +300,26 @@ cdef class ClientBase:
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+    property is_closed:
+        def __get__(self):
+            return self.closed
+    property pubsub_count:
+        """Channels + patterns + shard channels (0: not a pubsub client)."""
+        def __get__(self):
+            return self.ps_chans.n + self.ps_npats + self.ps_shards.n
+
+    property pubsub_counts:
+        """(sub, psub, ssub) for CLIENT LIST."""
+        def __get__(self):
+            return self.ps_chans.n, self.ps_npats, self.ps_shards.n
+
+    property transport_buffer_size:
+        """Reply bytes queued in the transport (not yet taken by the socket)."""
+        def __get__(self):
+            if self.transport is None or not self.transport_pending:
+                return 0
+            return self.transport.get_write_buffer_size()
 
     property dbid:
         def __get__(self):
@@ -366,9 +454,12 @@ cdef class OutChunk:
 cdef void flush_output(ClientBase c):
     """Write the batch's replies: send(2) directly while the transport has nothing
     queued; whatever the kernel doesn't take goes to the transport — big
-    remainders by handing over the buffer itself (no copy), small ones copied."""
+    remainders by handing over the buffer itself (no copy), small ones copied.
+    Output handed to the transport counts against the client's output buffer
+    limits (client-output-buffer-limit), checked here, on the slow path only."""
     cdef ssize_t n
     cdef size_t off = 0
+    cdef size_t queued = 0
     cdef OutChunk chunk
     # aof.pxi: schedule the AOF write for this iteration; under appendfsync
     # always, hold the replies until it is fsynced (group commit)
@@ -379,7 +470,10 @@ cdef void flush_output(ClientBase c):
     srv.stat_net_output_bytes += c.olen
     srv.stat_total_writes_processed += 1
     if c.transport_pending:
-        if c.transport.get_write_buffer_size() == 0:
+        # bytes the transport still holds: the one Python call, made only for
+        # a client whose earlier output the socket has not taken yet
+        queued = c.transport.get_write_buffer_size()
+        if queued == 0:
             c.transport_pending = False
     if not c.transport_pending and c.fd >= 0:
         while off < c.olen:
@@ -389,8 +483,16 @@ cdef void flush_output(ClientBase c):
                     continue
                 break
             off += <size_t>n
+    if off < c.olen and c.transport is None:
+        # a client accepted while the dataset loads (fastcache/blocked_io.py) has
+        # no transport yet: keep the rest until connection_made hands one over
+        if off:
+            memmove(c.obuf, c.obuf + off, c.olen - off)
+            c.olen -= off
+        return
     if off < c.olen:
         # kernel buffer full (or an error the transport will report): queue the rest
+        queued += c.olen - off
         if c.olen - off > PROTO_REPLY_CHUNK_BYTES:
             chunk = OutChunk.__new__(OutChunk)
             chunk.buf = c.obuf
@@ -402,7 +504,77 @@ cdef void flush_output(ClientBase c):
         else:
             c.transport.write(PyBytes_FromStringAndSize(c.obuf + off, c.olen - off))
         c.transport_pending = True
+        c.olen = 0
+        if obuf_limit_reached(c, queued):
+            client_close_for_obuf_limit(c)
+        return
     c.olen = 0
+    c.obuf_soft_since = 0
+
+# ---- client-output-buffer-limit (Redis's checkClientOutputBufferLimits) ----
+# Per class (0 normal, 1 replica, 2 pubsub): hard bytes, soft bytes, soft seconds;
+# 0 disables.  Written by set_option("client-output-buffer-limit", {...}).
+cdef long long obuf_hard[3]
+cdef long long obuf_soft[3]
+cdef long long obuf_soft_secs[3]
+obuf_hard[0] = 0
+obuf_soft[0] = 0
+obuf_soft_secs[0] = 0
+obuf_hard[1] = 256 << 20
+obuf_soft[1] = 64 << 20
+obuf_soft_secs[1] = 60
+obuf_hard[2] = 32 << 20
+obuf_soft[2] = 8 << 20
+obuf_soft_secs[2] = 60
+cdef long long stat_obuf_limit_disconnections = 0
+
+cdef bint obuf_limit_reached(ClientBase c, size_t used) noexcept:
+    """True when `used` pending bytes pass the hard limit of c's class, or have
+    stayed over the soft limit for more than its seconds (measured from the
+    first time it was seen over, as Redis does).  Monitors and masters count as
+    normal clients; a client with subscriptions is in the pubsub class."""
+    cdef int cls = 2 if c.ps_flag else 0
+    cdef bint hard, soft
+    if obuf_hard[cls] == 0 and obuf_soft[cls] == 0:
+        return False
+    hard = obuf_hard[cls] != 0 and <long long>used >= obuf_hard[cls]
+    soft = obuf_soft[cls] != 0 and <long long>used >= obuf_soft[cls]
+    if soft:
+        if c.obuf_soft_since == 0:
+            c.obuf_soft_since = srv.mstime if srv.mstime else 1
+            soft = False   # first time seen over: the clock starts now
+        elif (srv.mstime - c.obuf_soft_since) // 1000 <= obuf_soft_secs[cls]:
+            soft = False
+    else:
+        c.obuf_soft_since = 0
+    return soft or hard
+
+cdef void client_close_for_obuf_limit(ClientBase c) noexcept:
+    """Close at once, dropping the queued output (freeClientAsync): a client
+    that doesn't read must not make the server hold its replies."""
+    global stat_obuf_limit_disconnections
+    cdef object info = None
+    stat_obuf_limit_disconnections += 1
+    try:
+        from fastcache.connection import client_info_line
+        info = client_info_line(c)
+    except BaseException:
+        info = "id=%d" % c.id
+    if _log_exception is not None:
+        try:
+            _log_exception("Client %s scheduled to be closed ASAP for overcoming of output buffer limits."
+                           % info, True)
+        except BaseException:
+            pass
+    c.olen = 0
+    c.closed = True
+    if c.ps_flag:
+        pubsub_unsubscribe_everything(c)   # no more messages are queued for it
+    if c.transport is not None:
+        try:
+            c.transport.abort()            # frees the transport's buffer now
+        except BaseException:
+            pass
 
 cdef inline bytes argv_bytes(ClientBase c, int i):
     return PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])

@@ -4,6 +4,16 @@ cdef void cmd_ping(ClientBase c) noexcept:
     if c.argc > 2:
         add_reply_error_arity(c, b"ping")
         return
+    if FC_UNLIKELY(c.ps_flag) and c.resp == 2:
+        # RESP2 subscribed mode (pubsub.pxi): a ["pong", arg or ""] array, so
+        # clients reading only arrays there can parse it
+        add_reply_array_len(c, 2)
+        add_reply_bulk(c, b"pong", 4)
+        if c.argc == 2:
+            add_reply_bulk(c, c.argv[1], c.argvlen[1])
+        else:
+            add_reply_bulk(c, b"", 0)
+        return
     if c.argc == 1:
         add_reply_raw(c, b"+PONG\r\n", 7)
     else:

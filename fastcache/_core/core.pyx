@@ -22,6 +22,8 @@ include "propagate.pxi"
 # interfaces every command family calls: WATCH signalling, pub/sub delivery
 include "multi.pxi"
 include "pubsub.pxi"
+# keyspace notifications: publish through pubsub.pxi
+include "notify.pxi"
 include "t_string.pxi"
 include "bitops.pxi"
 include "keys.pxi"

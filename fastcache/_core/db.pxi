@@ -95,7 +95,7 @@ cdef void db_unlink_free(fc_db *db, fc_entry **slot) noexcept nogil:
         db_remove_expire(db, e)
     entry_free(e)
 
-cdef fc_entry **db_lookup_slot(fc_db *db, const char *key, size_t klen) noexcept nogil:
+cdef fc_entry **db_lookup_slot(fc_db *db, const char *key, size_t klen) noexcept:
     """Find a live key: an expired one is deleted on the spot (lazy expiry).
     Returns the dict slot pointing at it, or NULL."""
     cdef fc_entry **slot = db_find_slot(db, key, klen)
@@ -112,6 +112,10 @@ cdef fc_entry **db_lookup_slot(fc_db *db, const char *key, size_t klen) noexcept
             if FC_UNLIKELY(prop_on):
                 prop_expired_key(db, key, klen)
             db_delete(db, key, klen)
+            # notify.pxi / multi.pxi: deleteExpiredKeyAndPropagate's "expired"
+            # event (class x) and WATCH invalidation, as for active expiry
+            notify_keyspace_event(NOTIFY_EXPIRED, b"expired", key, klen, db.id)
+            signal_modified_key(db, key, klen)
             srv.stat_expiredkeys += 1
             return NULL
     return slot
@@ -123,13 +127,20 @@ cdef bint db_delete(fc_db *db, const char *key, size_t klen) noexcept nogil:
     db_unlink_free(db, slot)
     return True
 
-cdef inline void db_add(fc_db *db, fc_entry *e) noexcept nogil:
-    """Insert an entry whose key is known to be absent."""
+cdef inline void db_add_quiet(fc_db *db, fc_entry *e) noexcept nogil:
+    """Insert an entry whose key is known to be absent, without the "new"
+    keyspace event (Redis's dbAddRDBLoad path: loading emits no events)."""
     dict_insert(&db.keys, <fc_node *>e, dict_hash(entry_key(e), e.klen))
     # blocked.pxi: a new list/zset wakes clients blocked on the key (Redis's
     # signalKeyAsReady in dbAdd); bk_nkeys counts keys with waiters
     if FC_UNLIKELY(bk_nkeys > 0):
         signal_key_ready(db, e)
+
+cdef inline void db_add(fc_db *db, fc_entry *e) noexcept:
+    """Insert an entry whose key is known to be absent (dbAdd).  Emits the
+    "new" event (class n) before the command's own event, as dbAdd does."""
+    db_add_quiet(db, e)
+    notify_keyspace_event(NOTIFY_NEW, b"new", entry_key(e), e.klen, db.id)
 
 cdef inline void db_replace(fc_db *db, fc_entry **slot, fc_entry *n, bint keepttl) noexcept nogil:
     """Put `n` where the old entry was (same key) and free the old one.  With
@@ -146,7 +157,7 @@ cdef inline void db_replace(fc_db *db, fc_entry **slot, fc_entry *n, bint keeptt
     entry_free(old)
 
 cdef void db_set_string(fc_db *db, const char *key, size_t klen, const char *val, size_t vlen,
-                        int how, bint keepttl) noexcept nogil:
+                        int how, bint keepttl) noexcept:
     """setKey for strings: add or overwrite.  Same-size small values are rewritten
     in place (no allocation), keeping the TTL only with keepttl."""
     cdef fc_entry **slot = db_find_slot(db, key, klen)
@@ -214,7 +225,7 @@ cdef enum:
 
 cdef int expire_cycle_db = 0
 
-cdef long long active_expire_cycle() noexcept nogil:
+cdef long long active_expire_cycle() noexcept:
     """One slow cycle (called hz times a second).  Returns keys expired."""
     global expire_cycle_db
     cdef long long start = fc_monotonic_us()
@@ -264,6 +275,10 @@ cdef long long active_expire_cycle() noexcept nogil:
                         if x.when < now:
                             if prop_on:     # DEL before the key bytes are freed
                                 prop_expired_key(db, expnode_key(x), x.klen)
+                            # notify.pxi / multi.pxi: "expired" and WATCH
+                            # invalidation, also before the key bytes are freed
+                            notify_keyspace_event(NOTIFY_EXPIRED, b"expired", expnode_key(x), x.klen, db.id)
+                            signal_modified_key(db, expnode_key(x), x.klen)
                             if db_delete(db, expnode_key(x), x.klen):
                                 expired += 1
                         x = nxt

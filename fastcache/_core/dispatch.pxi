@@ -209,41 +209,89 @@ cdef bytes _cstr_trunc(bytes s, Py_ssize_t n):
 
 # Set by core.set_option("misconf-deny-writes") from the snapshot orchestration.
 cdef bint deny_writes_misconf = False
+# Set by core.set_option("loading") while the server loads its dataset.
+cdef bint server_loading = False
+
+cdef void reject_command(ClientBase c, fc_command *cmd, const char *err) noexcept:
+    """rejectCommand: processCommand refuses `cmd` with the pre-built error line
+    `err`.  Counts a rejected call, flags an open transaction (EXEC will abort),
+    and a rejected EXEC discards the transaction with EXECABORT (multi.pxi)."""
+    if cmd != NULL:
+        cmd.rejected_calls += 1
+        if FC_UNLIKELY(cmd.proc == <cmd_proc>cmd_exec):
+            exec_command_abort(c, err, strlen(err) - 2)
+            return
+    multi_flag_transaction(c)
+    add_reply_error(c, err)
+
+cdef void reject_command_py(ClientBase c, fc_command *cmd, bytes msg):
+    """reject_command with a formatted message (text without '-' and CRLF)."""
+    if cmd != NULL:
+        cmd.rejected_calls += 1
+        if FC_UNLIKELY(cmd.proc == <cmd_proc>cmd_exec):
+            exec_command_abort(c, msg, len(msg))
+            return
+    multi_flag_transaction(c)
+    add_reply_error_py(c, msg)
 
 cdef void execute_command(ClientBase c):
+    # Every refusal below goes through reject_command(_py): it counts the
+    # rejection, flags an open MULTI (EXEC then replies EXECABORT) and turns a
+    # refused EXEC into "EXECABORT Transaction discarded because of: ...".
     cdef fc_command *cmd = lookup_command(c.argv[0], c.argvlen[0])
     cdef fc_command *sub
     cdef size_t olen_before
     c.lastcmd = cmd               # Redis sets c->lastcmd at lookup (CLIENT LIST cmd=)
     if cmd == NULL:
+        multi_flag_transaction(c)
         reply_unknown_command(c)
         return
     if cmd.nsubs > 0 and c.argc >= 2:
         sub = lookup_subcommand(cmd, c.argv[1], c.argvlen[1])
         c.lastcmd = sub
         if sub == NULL:
+            multi_flag_transaction(c)
             add_reply_error_py(c, b"ERR unknown subcommand '" + _cstr_trunc(argv_bytes(c, 1), 128)
                                + b"'. Try " + argv_bytes(c, 0).upper() + b" HELP.")
             return
         cmd = sub
     if (cmd.arity > 0 and c.argc != cmd.arity) or (cmd.arity < 0 and c.argc < -cmd.arity):
-        cmd.rejected_calls += 1
-        add_reply_error_arity(c, <bytes>cmd.name)
+        reject_command_py(c, cmd, b"ERR wrong number of arguments for '" + <bytes>cmd.name + b"' command")
         return
     if not c.authenticated and not (cmd.flags & CMD_NO_AUTH):
-        cmd.rejected_calls += 1
-        add_reply_error(c, E_NOAUTH)
+        reject_command(c, cmd, E_NOAUTH)
+        return
+    # multi.pxi: commands flagged no_multi (SAVE, SHUTDOWN, SYNC, PSYNC) are
+    # refused inside MULTI, right after the auth check as in processCommand
+    if FC_UNLIKELY(c.mflags & MF_MULTI) and (cmd.flags & CMD_NO_MULTI):
+        reject_command(c, cmd, E_NO_MULTI_CMD)
         return
     # stop-writes-on-bgsave-error (persist): after a failed BGSAVE, with save points
     # configured, Redis refuses write commands -- and PING, which it treats as a
     # probe of the master's health -- with -MISCONF (processCommand's
     # writeCommandsDeniedByDiskError).  The flag is computed by the Python
     # orchestration (fastcache/persistence/snapshot.py); one unlikely branch here.
+    # An EXEC counts as a write when it queued one (multi.pxi: mcmd_flags).
     if FC_UNLIKELY(deny_writes_misconf) and (
             (cmd.flags & CMD_WRITE) or
+            (cmd.proc == <cmd_proc>cmd_exec and (c.mcmd_flags & CMD_WRITE)) or
             (cmd.parent == NULL and cmd.namelen == 4 and memcmp(cmd.name, b"ping", 4) == 0)):
-        cmd.rejected_calls += 1
-        add_reply_error(c, E_MISCONF)
+        reject_command(c, cmd, E_MISCONF)
+        return
+    # pubsub.pxi: a RESP2 client with subscriptions may only run (P|S)SUBSCRIBE,
+    # (P|S)UNSUBSCRIBE, PING, QUIT and RESET (RESP3 mixes pushes and replies,
+    # so it may run anything).  Redis checks this right after MISCONF.
+    # (multi.pxi: through reject_command_py, so that inside MULTI the refusal
+    # flags the transaction and a refused EXEC reports EXECABORT with this text)
+    if FC_UNLIKELY(c.ps_flag) and c.resp == 2 and not ps_allowed_when_subscribed(cmd):
+        reject_command_py(c, cmd, b"ERR Can't execute '" + <bytes>cmd.name + b"': only (P|S)SUBSCRIBE / "
+                          b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+        return
+    # Loading a dataset at start-up (fastcache/blocked_io.py serves clients from
+    # the loader's progress callback): only commands flagged `loading` run, the
+    # rest get -LOADING, as processCommand does while server.loading is set.
+    if FC_UNLIKELY(server_loading) and not (cmd.flags & CMD_LOADING):
+        reject_command(c, cmd, E_LOADING)
         return
     # scripting (script.pxi): while a script runs past busy-reply-threshold, the
     # clients served from the Lua hook get -BUSY for everything not flagged
@@ -254,14 +302,23 @@ cdef void execute_command(ClientBase c):
         add_reply_error(c, E_BUSY)
         return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
-    # later input; it re-runs, in arrival order, when the pause ends.
-    if FC_UNLIKELY(pause_type != 0) and pause_applies(c, cmd):
+    # later input; it re-runs, in arrival order, when the pause ends.  An EXEC
+    # whose queue holds a write is paused like a write (multi.pxi).
+    if FC_UNLIKELY(pause_type != 0) and (pause_applies(c, cmd) or exec_pause_applies(c, cmd)):
         postpone_client(c)
+        return
+    # multi.pxi: inside MULTI, every command but EXEC/DISCARD/MULTI/WATCH/QUIT/
+    # RESET is copied into the transaction's queue and answered +QUEUED, after
+    # every check above passed (processCommand's last step)
+    if FC_UNLIKELY(c.mflags & MF_MULTI) and not multi_passthrough(cmd):
+        queue_multi_command(c, cmd)
         return
     olen_before = c.olen
     call_command(c, cmd)
     if FC_UNLIKELY(c.reply_mode != 0):
-        if c.reply_mode == 1 or c.reply_mode == 3:
+        # (P|S)(UN)SUBSCRIBE confirmations are pushes: Redis sends them even
+        # under CLIENT REPLY OFF/SKIP (CLIENT_PUSHING), see pubsub.pxi
+        if (c.reply_mode == 1 or c.reply_mode == 3) and not ps_is_subscription_cmd(cmd):
             c.olen = olen_before
         if c.reply_mode == 3:
             c.reply_mode = 0

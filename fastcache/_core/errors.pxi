@@ -134,3 +134,14 @@ cdef const char *E_MISCONF = (b"-MISCONF Redis is configured to save RDB snapsho
 # ---- scripting (script.pxi, fastcache/scripting.py) ----
 cdef const char *E_SCRIPT_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
 cdef const char *E_SCRIPT_NUMKEYS_NEG = b"-ERR Number of keys can't be negative\r\n"
+# ---- transactions (multi.pxi) ----
+cdef const char *E_MULTI_NESTED = b"-ERR MULTI calls can not be nested\r\n"
+cdef const char *E_EXEC_NO_MULTI = b"-ERR EXEC without MULTI\r\n"
+cdef const char *E_DISCARD_NO_MULTI = b"-ERR DISCARD without MULTI\r\n"
+cdef const char *E_WATCH_IN_MULTI = b"-ERR WATCH inside MULTI is not allowed\r\n"
+cdef const char *E_NO_MULTI_CMD = b"-ERR Command not allowed inside a transaction\r\n"
+cdef const char *E_EXECABORT = b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+# prefix of execCommandAbort's reply; the rejection's text (without '-') follows
+cdef const char *E_EXECABORT_BECAUSE = b"EXECABORT Transaction discarded because of: "
+# ---- loading (a dataset is being loaded at start-up: processCommand's gate) ----
+cdef const char *E_LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"

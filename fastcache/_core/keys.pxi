@@ -33,11 +33,16 @@ cdef enum:
 
 # ---- helpers ----------------------------------------------------------------------
 
-cdef inline fc_entry *lookup_read_notouch(ClientBase c, const char *key, size_t klen) noexcept:
-    """lookupKeyReadWithFlags(LOOKUP_NOTOUCH): stats, lazy expiry, no LRU touch."""
+cdef inline fc_entry *lookup_read_notouch(ClientBase c, const char *key, size_t klen,
+                                          bint keymiss=True) noexcept:
+    """lookupKeyReadWithFlags(LOOKUP_NOTOUCH): stats, lazy expiry, no LRU touch.
+    keymiss=False is LOOKUP_NONOTIFY as well (OBJECT: no "keymiss" event)."""
     cdef fc_entry **slot = db_lookup_slot(c.db, key, klen)
     if slot == NULL:
         srv.stat_keyspace_misses += 1
+        # notify.pxi: NOTOUCH lookups still emit "keymiss" (only NONOTIFY doesn't)
+        if keymiss:
+            notify_keyspace_event(NOTIFY_KEY_MISS, b"keymiss", key, klen, c.db.id)
         return NULL
     srv.stat_keyspace_hits += 1
     return slot[0]
@@ -112,6 +117,7 @@ cdef void del_generic(ClientBase c) noexcept:
         slot = db_lookup_slot(c.db, c.argv[i], c.argvlen[i])
         if slot != NULL:
             db_unlink_free(c.db, slot)
+            arg_modified(c, NOTIFY_GENERIC, b"del", i)     # one "del" per deleted key
             n += 1
     srv.dirty += n
     add_reply_int(c, n)
@@ -160,6 +166,7 @@ cdef void cmd_randomkey(ClientBase c) noexcept:
         if entry_is_expired(c.db, e):
             if prop_on:   # expired: propagated as DEL (propagate.pxi)
                 prop_expired_key(c.db, entry_key(e), e.klen)
+            notify_expired_key(c.db, entry_key(e), e.klen)
             db_delete(c.db, entry_key(e), e.klen)
             srv.stat_expiredkeys += 1
             continue
@@ -320,6 +327,9 @@ cdef void cmd_scan(ClientBase c) noexcept:
                     nout += 1
                 if prop_on:   # expired: propagated as DEL (propagate.pxi)
                     prop_expired_key(c.db, entry_key(e), e.klen)
+                notify_expired_key(c.db, entry_key(e), e.klen)
+                # the TYPE filter's read lookup then misses: "keymiss" too
+                notify_keyspace_event(NOTIFY_KEY_MISS, b"keymiss", entry_key(e), e.klen, c.db.id)
                 db_delete(c.db, entry_key(e), e.klen)
                 srv.stat_expiredkeys += 1
                 continue
@@ -328,6 +338,7 @@ cdef void cmd_scan(ClientBase c) noexcept:
         if expired:
             if prop_on:   # expired: propagated as DEL (propagate.pxi)
                 prop_expired_key(c.db, entry_key(e), e.klen)
+            notify_expired_key(c.db, entry_key(e), e.klen)
             db_delete(c.db, entry_key(e), e.klen)
             srv.stat_expiredkeys += 1
             continue
@@ -372,6 +383,12 @@ cdef void rename_generic(ClientBase c, bint nx) noexcept:
     if expire != -1:
         db_set_expire(c.db, e, expire)     # RENAME keeps the TTL
     srv.dirty += 1
+    # Redis signals both keys, then "rename_from" and "rename_to" (the replaced
+    # destination gets no "del"; its "new" came from db_add above)
+    signal_modified_key(c.db, c.argv[1], c.argvlen[1])
+    signal_modified_key(c.db, c.argv[2], c.argvlen[2])
+    arg_event(c, NOTIFY_GENERIC, b"rename_from", 1)
+    arg_event(c, NOTIFY_GENERIC, b"rename_to", 2)
     if nx:
         add_reply_int(c, 1)
     else:
@@ -416,6 +433,11 @@ cdef void cmd_move(ClientBase c) noexcept:
     if expire != -1:
         db_set_expire(dst, e, expire)
     srv.dirty += 1
+    # both dbs are signalled, then "move_from" (source db) and "move_to" (target db)
+    signal_modified_key(src, c.argv[1], c.argvlen[1])
+    signal_modified_key(dst, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(NOTIFY_GENERIC, b"move_from", c.argv[1], c.argvlen[1], src.id)
+    notify_keyspace_event(NOTIFY_GENERIC, b"move_to", c.argv[1], c.argvlen[1], dst.id)
     add_reply_int(c, 1)
 
 cdef void cmd_copy(ClientBase c) noexcept:
@@ -468,6 +490,7 @@ cdef void cmd_copy(ClientBase c) noexcept:
     if expire != -1:
         db_set_expire(dst, n, expire)
     srv.dirty += 1
+    key_modified(dst, NOTIFY_GENERIC, b"copy_to", c.argv[2], c.argvlen[2])
     add_reply_int(c, 1)
 
 cdef void cmd_swapdb(ClientBase c) noexcept:
@@ -482,6 +505,10 @@ cdef void cmd_swapdb(ClientBase c) noexcept:
     # Clients hold pointers to dbs[i], so swapping the contents makes every client
     # of db i see db j's data at once, as Redis's swap does.
     if id1 != id2:
+        # multi.pxi: WATCHed keys of either db are touched when they exist on
+        # either side of the swap; before swapping, as dbSwapDatabases does
+        touch_all_watched_keys_in_db(&dbs[id1], &dbs[id2])
+        touch_all_watched_keys_in_db(&dbs[id2], &dbs[id1])
         db_swap(&dbs[id1], &dbs[id2])
     srv.dirty += 1
     add_reply_ok(c)
@@ -553,12 +580,19 @@ cdef void expire_generic(ClientBase c, long long basetime, int unit) noexcept:
         if prop_on:
             prop_rewrite_del(c, 1)
         db_delete(c.db, c.argv[1], c.argvlen[1])
+        arg_modified(c, NOTIFY_GENERIC, b"del", 1)     # "del", not "expired"
     else:
         db_set_expire(c.db, e, when)
         # propagate.pxi: relative and second-based forms become PEXPIREAT key
         # abs-ms, options kept as typed; PEXPIREAT itself goes verbatim
         if prop_on and (basetime != 0 or unit == UNIT_SECONDS):
             prop_rewrite_key_ll(c, b"PEXPIREAT", 1, when, True, 3)
+        srv.dirty += 1
+        # Redis replies before the "expire" event here (and after "del" above):
+        # the order a RESP3 client subscribed to its own events sees
+        add_reply_int(c, 1)
+        arg_modified(c, NOTIFY_GENERIC, b"expire", 1)
+        return
     srv.dirty += 1
     add_reply_int(c, 1)
 
@@ -609,6 +643,7 @@ cdef void cmd_persist(ClientBase c) noexcept:
     cdef fc_entry **slot = lookup_write(c, c.argv[1], c.argvlen[1])
     if slot != NULL and db_remove_expire(c.db, slot[0]):
         srv.dirty += 1
+        arg_modified(c, NOTIFY_GENERIC, b"persist", 1)
         add_reply_int(c, 1)
     else:
         add_reply_int(c, 0)
@@ -648,8 +683,8 @@ cdef void cmd_object_help(ClientBase c) noexcept:
         add_reply_status(c, OBJECT_HELP[i])
 
 cdef inline fc_entry *object_lookup(ClientBase c) noexcept:
-    """objectCommandLookupOrReply: NOTOUCH lookup; a missing key replies null."""
-    cdef fc_entry *e = lookup_read_notouch(c, c.argv[2], c.argvlen[2])
+    """objectCommandLookupOrReply: NOTOUCH|NONOTIFY lookup; a missing key replies null."""
+    cdef fc_entry *e = lookup_read_notouch(c, c.argv[2], c.argvlen[2], False)
     if e == NULL:
         add_reply_null(c)
     return e

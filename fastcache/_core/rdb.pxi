@@ -1380,6 +1380,7 @@ cdef void cmd_restore(ClientBase c) noexcept:
         entry_free(e)
         if deleted:
             srv.dirty += 1
+            arg_modified(c, NOTIFY_GENERIC, b"del", 1)
             if prop_on:     # propagate.pxi: only the deletion happened: DEL key
                 prop_rewrite_del(c, 1)
         add_reply_ok(c)
@@ -1393,6 +1394,8 @@ cdef void cmd_restore(ClientBase c) noexcept:
             prop_rewrite_arg_ll(c, 2, ttl, b"ABSTTL")
     object_set_lru_lfu(e, lfu_freq, lru_idle)
     srv.dirty += 1
+    # "new" came from db_add; a replaced key gets no "del" of its own
+    arg_modified(c, NOTIFY_GENERIC, b"restore", 1)
     add_reply_ok(c)
 
 def dump_value(bytes key, int dbid=0):
@@ -1450,7 +1453,10 @@ def rdb_save(str path, object progress=None):
     """Write every database to `path` as an RDB version 10 file (Redis 7.0's
     format): a temp file in the same directory, fsync, then rename over path,
     so a crash mid-save never damages the previous snapshot.
-    Returns {"keys": n, "bytes": size}; calls progress(keys_done) every 1M keys."""
+    Returns {"keys": n, "bytes": size}; calls progress(keys_done) about once a
+    second (a BGSAVE child reports its copy-on-write size and progress with it,
+    Redis's sendChildInfo)."""
+    global save_next_ms
     cdef bytes bpath = _os.fsencode(path)
     cdef bytes btmp = _os.fsencode(_os.path.join(_os.path.dirname(path) or ".",
                                                  "temp-%d.rdb" % _os.getpid()))
@@ -1472,6 +1478,7 @@ def rdb_save(str path, object progress=None):
         raise OSError(errno, "Failed opening the temp RDB file %s: %s" % (btmp.decode(errors="replace"),
                                                                         _os.strerror(errno)))
     update_cached_time()
+    save_next_ms = fc_mstime() + SAVE_PROGRESS_MS
     out_init(&o, fd)
     out_write(&o, b"REDIS0010", 9)
     rdb_save_aux(&o, "redis-ver", "7.0.15", 6)
@@ -1503,7 +1510,9 @@ def rdb_save(str path, object progress=None):
                 while n != NULL:
                     rdb_save_key(&o, db, <fc_entry *>n, savelru, savelfu)
                     keys += 1
-                    if progress is not None and keys % 1000000 == 0:
+                    if FC_UNLIKELY(key_save_delay != 0):
+                        debug_delay(key_save_delay)
+                    if progress is not None and save_progress_due(keys):
                         progress(keys)
                     n = n.next
         if o.failed:
@@ -1620,6 +1629,77 @@ cdef bint rdb_skip_stream(rdb_in *r, int t) noexcept nogil:
                 return False
     return r.err == NULL
 
+# ---- loading progress (rdbLoadProgressCallback, key-load-delay) ----------------------
+#
+# While a dataset loads, the Python layer is called back every
+# load_events_bytes of input (Redis's loading-process-events-interval-bytes,
+# 2 MB) or, checked every 1024 keys, LOAD_EVENTS_MS: it logs progress and serves
+# clients with -LOADING replies (fastcache/blocked_io.py).  key-load-delay (a
+# hidden Redis config used by tests) sleeps that many microseconds per key, so
+# a test can watch a load in progress.
+
+from posix.unistd cimport usleep
+
+cdef enum:
+    LOAD_EVENTS_MS = 100
+
+cdef int key_load_delay = 0
+cdef size_t load_events_bytes = 2 * 1024 * 1024   # loading-process-events-interval-bytes
+cdef size_t load_next_pos = 0
+cdef long long load_next_ms = 0
+
+cdef void load_progress_reset() noexcept:
+    global load_next_pos, load_next_ms
+    load_next_pos = load_events_bytes
+    load_next_ms = fc_mstime() + LOAD_EVENTS_MS
+
+cdef inline bint load_progress_due(long long items, size_t pos) noexcept:
+    global load_next_pos, load_next_ms
+    cdef long long now
+    if pos >= load_next_pos:
+        load_next_pos = pos + load_events_bytes
+        load_next_ms = fc_mstime() + LOAD_EVENTS_MS
+        return True
+    if (items & 1023) == 0 or key_load_delay != 0:
+        now = fc_mstime()
+        if now >= load_next_ms:
+            load_next_ms = now + LOAD_EVENTS_MS
+            return True
+    return False
+
+# Saving: rdb-key-save-delay (hidden, tests) sleeps per key written; progress
+# is reported about once a second (checked every 1024 keys).
+cdef enum:
+    SAVE_PROGRESS_MS = 1000
+
+cdef int key_save_delay = 0
+cdef long long save_next_ms = 0
+
+cdef inline bint save_progress_due(long long keys) noexcept:
+    global save_next_ms
+    cdef long long now
+    if (keys & 1023) != 0 and key_save_delay == 0:
+        return False
+    now = fc_mstime()
+    if now < save_next_ms:
+        return False
+    save_next_ms = now + SAVE_PROGRESS_MS
+    return True
+
+cdef void debug_delay(int usec) noexcept:
+    """Redis's debugDelay: sleep usec microseconds; a negative value sleeps 1 us
+    once every -usec calls (statistically shorter sleeps)."""
+    global _delay_count
+    if usec > 0:
+        usleep(usec)
+    elif usec < 0:
+        _delay_count += 1
+        if _delay_count >= -usec:
+            _delay_count = 0
+            usleep(1)
+
+cdef int _delay_count = 0
+
 cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress):
     cdef rdb_in r
     cdef int ver = 0, i, t, b
@@ -1636,6 +1716,7 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
     functions = []
     empty_all_dbs()
     update_cached_time()
+    load_progress_reset()
     now = srv.mstime
     db = &dbs[0]
     r.p = p
@@ -1755,15 +1836,19 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
             empty_all_dbs()
             raise RdbError("RDB has duplicated key in DB %d" % db.id)
         else:
-            db_add(db, e)
+            db_add_quiet(db, e)     # loading emits no "new" events (dbAddRDBLoad)
             if expire != -1:
                 db_set_expire(db, e, expire)
             object_set_lru_lfu(e, lfu_freq, lru_idle)
             keys += 1
-            if progress is not None and keys % 1000000 == 0:
-                progress(keys)
+            if FC_UNLIKELY(key_load_delay != 0):
+                debug_delay(key_load_delay)
         rstr_free(&k)
         expire = lru_idle = lfu_freq = -1
+        # Redis's rdbLoadProgressCallback: log progress and serve clients
+        # (-LOADING replies) every few MB / 100 ms of loading
+        if progress is not None and load_progress_due(keys, r.pos):
+            progress(keys, r.pos, size)
     if r.err != NULL or t < 0:
         msg = (<bytes>r.err).decode() if r.err != NULL else "Unexpected EOF reading RDB file"
         empty_all_dbs()

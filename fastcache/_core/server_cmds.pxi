@@ -16,6 +16,9 @@ cdef void cmd_flushdb(ClientBase c) noexcept:
     if parse_flush_flags(c) < 0:
         return
     srv.dirty += <long long>dict_size(&c.db.keys)
+    # multi.pxi: WATCHed keys that exist are touched while they are still there
+    # (emptyData's signalFlushedDb); flushes emit no keyspace events
+    touch_all_watched_keys_in_db(c.db, NULL)
     db_empty(c.db)
     # propagate.pxi: propagated even when the db was empty (forceCommandPropagation)
     if prop_on:
@@ -30,6 +33,7 @@ cdef void cmd_flushall(ClientBase c) noexcept:
         return
     for i in range(ndbs):
         srv.dirty += <long long>dict_size(&dbs[i].keys)
+        touch_all_watched_keys_in_db(&dbs[i], NULL)     # before emptying, as above
         db_empty(&dbs[i])
     srv.dirty += 1
     if prop_on:     # propagate.pxi: always propagated, even if a save reset dirty

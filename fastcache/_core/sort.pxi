@@ -630,9 +630,11 @@ cdef void sort_generic(ClientBase c, bint readonly) noexcept:
             else:
                 db_add(c.db, ne)
             srv.dirty += outputlen
+            arg_modified(c, NOTIFY_LIST, b"sortstore", storeidx)
         else:
             ql_free(ql)
             if db_delete(c.db, c.argv[storeidx], c.argvlen[storeidx]):
+                arg_modified(c, NOTIFY_GENERIC, b"del", storeidx)
                 srv.dirty += 1
         add_reply_int(c, outputlen)
 

@@ -451,6 +451,9 @@ cdef void hset_generic(ClientBase c, bint reply_ok) noexcept:
         add_reply_ok(c)
     else:
         add_reply_int(c, created)
+    # after the reply, as hsetCommand (a RESP3 self-subscriber sees this order);
+    # HMSET too.  The other hash writes below do the same.
+    arg_modified(c, NOTIFY_HASH, b"hset", 1)
 
 cdef void cmd_hset(ClientBase c) noexcept:
     hset_generic(c, False)
@@ -472,6 +475,7 @@ cdef void cmd_hsetnx(ClientBase c) noexcept:
     hash_set(e, c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3])
     srv.dirty += 1
     add_reply_int(c, 1)
+    arg_modified(c, NOTIFY_HASH, b"hset", 1)
 
 cdef void cmd_hget(ClientBase c) noexcept:
     cdef bint wt
@@ -506,6 +510,7 @@ cdef void cmd_hdel(ClientBase c) noexcept:
     cdef fc_entry **slot = lookup_write(c, c.argv[1], c.argvlen[1])
     cdef fc_entry *e
     cdef long long deleted = 0
+    cdef bint keyremoved = False
     cdef int i
     if slot == NULL:
         add_reply_int(c, 0)
@@ -520,7 +525,13 @@ cdef void cmd_hdel(ClientBase c) noexcept:
             if hash_len(e) == 0:
                 # Redis stops at the first delete that empties the hash
                 db_delete(c.db, c.argv[1], c.argvlen[1])
+                keyremoved = True
                 break
+    if deleted:
+        # "hdel", then "del" when the hash went empty (hdelCommand)
+        arg_modified(c, NOTIFY_HASH, b"hdel", 1)
+        if keyremoved:
+            arg_event(c, NOTIFY_GENERIC, b"del", 1)
     srv.dirty += deleted
     add_reply_int(c, deleted)
 
@@ -626,6 +637,7 @@ cdef void cmd_hincrby(ClientBase c) noexcept:
     hash_set(e, c.argv[2], c.argvlen[2], out, k)
     srv.dirty += 1
     add_reply_int(c, newv)
+    arg_modified(c, NOTIFY_HASH, b"hincrby", 1)
 
 cdef extern from "<math.h>" nogil:
     bint isnan(long double x)
@@ -673,6 +685,7 @@ cdef void cmd_hincrbyfloat(ClientBase c) noexcept:
     # a plain bulk string in RESP3 too (addReplyBulkCBuffer), unlike INCRBYFLOAT's
     # helper which would send a RESP3 double
     add_reply_bulk(c, out, k)
+    arg_modified(c, NOTIFY_HASH, b"hincrbyfloat", 1)
 
 # ---- HRANDFIELD ------------------------------------------------------------------------
 

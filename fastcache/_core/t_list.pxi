@@ -89,6 +89,7 @@ cdef void push_generic(ClientBase c, bint tail, bint xx) noexcept:
             ql_push_head(ql, c.argv[j], c.argvlen[j])
     add_reply_int(c, <long long>ql.count)
     srv.dirty += c.argc - 2
+    arg_modified(c, NOTIFY_LIST, b"rpush" if tail else b"lpush", 1)     # the X forms too
 
 cdef void cmd_lpush(ClientBase c) noexcept:
     push_generic(c, False, False)
@@ -118,6 +119,15 @@ cdef void list_pop_range_reply(ClientBase c, quicklist *ql, bint tail, long long
     add_reply_array_len(c, k)
     for i in range(k):
         list_pop_reply(c, ql, tail)
+
+cdef void list_popped(ClientBase c, int keyidx, bint tail, quicklist *ql) noexcept:
+    """After a pop from the list at argv[keyidx]: "lpop"/"rpop", then delete
+    the key and "del" if it went empty (popGenericCommand, LMPOP, served
+    blocking pops)."""
+    arg_modified(c, NOTIFY_LIST, b"rpop" if tail else b"lpop", keyidx)
+    if ql.count == 0:
+        db_delete(c.db, c.argv[keyidx], c.argvlen[keyidx])
+        arg_event(c, NOTIFY_GENERIC, b"del", keyidx)
 
 cdef void pop_generic(ClientBase c, bint tail) noexcept:
     """LPOP/RPOP key [count] (popGenericCommand)."""
@@ -158,8 +168,7 @@ cdef void pop_generic(ClientBase c, bint tail) noexcept:
     else:
         list_pop_reply(c, ql, tail)
     srv.dirty += before - <long long>ql.count
-    if ql.count == 0:
-        db_delete(c.db, c.argv[1], c.argvlen[1])
+    list_popped(c, 1, tail, ql)
 
 cdef void cmd_lpop(ClientBase c) noexcept:
     pop_generic(c, False)
@@ -244,6 +253,7 @@ cdef void cmd_lset(ClientBase c) noexcept:
     ql_compress(ql, n)
     add_reply_ok(c)
     srv.dirty += 1
+    arg_modified(c, NOTIFY_LIST, b"lset", 1)
 
 # ---- LINSERT ------------------------------------------------------------------------------
 
@@ -277,6 +287,7 @@ cdef void cmd_linsert(ClientBase c) noexcept:
         while p != NULL:
             if fc_lp_compare(p, <const unsigned char *>c.argv[3], <uint32_t>c.argvlen[3]):
                 ql_insert(ql, n, p, after, c.argv[4], c.argvlen[4])
+                arg_modified(c, NOTIFY_LIST, b"linsert", 1)     # before the reply, as Redis
                 add_reply_int(c, <long long>ql.count)
                 srv.dirty += 1
                 return
@@ -371,8 +382,12 @@ cdef void cmd_ltrim(ClientBase c) noexcept:
     ql_del_range(ql, 0, <unsigned long long>ltrim)
     ql_del_range(ql, -rtrim, <unsigned long long>rtrim)
     srv.dirty += ltrim + rtrim
+    # "ltrim" even when nothing was trimmed (ltrimCommand), then "del" if empty
+    arg_event(c, NOTIFY_LIST, b"ltrim", 1)
     if ql.count == 0:
         db_delete(c.db, c.argv[1], c.argvlen[1])
+        arg_event(c, NOTIFY_GENERIC, b"del", 1)
+    signal_modified_key(c.db, c.argv[1], c.argvlen[1])
     add_reply_ok(c)
 
 # ---- LREM ---------------------------------------------------------------------------------
@@ -449,8 +464,10 @@ cdef void cmd_lrem(ClientBase c) noexcept:
         n = nx
     if removed:
         srv.dirty += removed
+        arg_modified(c, NOTIFY_LIST, b"lrem", 1)
         if ql.count == 0:
             db_delete(c.db, c.argv[1], c.argvlen[1])
+            arg_event(c, NOTIFY_GENERIC, b"del", 1)
         else:
             ql_merge_all(ql)
             ql_recompress_inner(ql)
@@ -595,12 +612,14 @@ cdef void lmove_generic(ClientBase c, bint src_tail, bint dst_tail) noexcept:
     if dst == NULL:
         dst = list_create(c, c.argv[2], c.argvlen[2])
     ql_push(list_ql(dst), val, vlen, dst_tail)
+    # lmoveGenericCommand's order: the push event on the destination, then the
+    # pop event on the source (and "del" if it went empty)
+    arg_modified(c, NOTIFY_LIST, b"rpush" if dst_tail else b"lpush", 2)
     add_reply_bulk(c, val, vlen)
     if val != &small[0]:
         fc_free(val)
     # src == dst keeps its length, so only a different source can be emptied
-    if list_ql(src).count == 0:
-        db_delete(c.db, c.argv[1], c.argvlen[1])
+    list_popped(c, 1, src_tail, list_ql(src))
     srv.dirty += 1
 
 cdef void cmd_lmove(ClientBase c) noexcept:
@@ -668,7 +687,6 @@ cdef void cmd_lmpop(ClientBase c) noexcept:
         if prop_on:
             prop_rewrite_key_ll(c, b"RPOP" if tail else b"LPOP", j, before - <long long>ql.count,
                                 True, c.argc)
-        if ql.count == 0:
-            db_delete(c.db, c.argv[j], c.argvlen[j])
+        list_popped(c, j, tail, ql)
         return
     add_reply_null_array(c)

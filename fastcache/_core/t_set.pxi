@@ -385,9 +385,11 @@ cdef inline fc_entry *set_new_entry(const char *key, size_t klen, setv *v) noexc
     setv_store(e, v)
     return e
 
-cdef void set_store_result(ClientBase c, int keyidx, setv *v) noexcept:
+cdef void set_store_result(ClientBase c, int keyidx, setv *v, const char *event) noexcept:
     """The *STORE commands' ending: setKey (TTL dropped) when the result is not
-    empty and reply its size; otherwise delete the destination and reply 0."""
+    empty and reply its size; otherwise delete the destination and reply 0.
+    `event` names the keyspace event of a stored result ("sinterstore"...); a
+    deleted destination is a "del"."""
     cdef fc_entry **slot
     cdef long long size = <long long>setv_size(v)
     cdef const char *key = c.argv[keyidx]
@@ -399,11 +401,13 @@ cdef void set_store_result(ClientBase c, int keyidx, setv *v) noexcept:
         else:
             db_replace(c.db, slot, set_new_entry(key, klen, v), False)
         add_reply_int(c, size)
+        key_modified(c.db, NOTIFY_SET, event, key, klen)
         srv.dirty += 1
     else:
         setv_free(v)
         add_reply_int(c, 0)
         if db_delete(c.db, key, klen):
+            key_modified(c.db, NOTIFY_GENERIC, b"del", key, klen)
             srv.dirty += 1
 
 cdef inline size_t defer_set_begin(ClientBase c) noexcept:
@@ -451,6 +455,8 @@ cdef void cmd_sadd(ClientBase c) noexcept:
         if setv_add(&v, c.argv[j], c.argvlen[j]):
             added += 1
     setv_store(e, &v)
+    if added:
+        arg_modified(c, NOTIFY_SET, b"sadd", 1)
     srv.dirty += added
     add_reply_int(c, added)
 
@@ -476,6 +482,11 @@ cdef void cmd_srem(ClientBase c) noexcept:
     setv_store(e, &v)
     if setv_size(&v) == 0:
         db_delete(c.db, c.argv[1], c.argvlen[1])
+    if deleted:
+        # "srem", then "del" if the set went empty (sremCommand)
+        arg_modified(c, NOTIFY_SET, b"srem", 1)
+        if setv_size(&v) == 0:
+            arg_event(c, NOTIFY_GENERIC, b"del", 1)
     srv.dirty += deleted
     add_reply_int(c, deleted)
 
@@ -557,17 +568,23 @@ cdef void cmd_smove(ClientBase c) noexcept:
         add_reply_int(c, 0)
         return
     setv_store(src, &sv)
+    # smoveCommand's order: "srem" (+ "del" when the source empties), then the
+    # destination's "new" (dbAdd) and, if the member was not there, "sadd"
+    arg_event(c, NOTIFY_SET, b"srem", 1)
     if setv_size(&sv) == 0:
         db_delete(c.db, c.argv[1], c.argvlen[1])
+        arg_event(c, NOTIFY_GENERIC, b"del", 1)
     if dst == NULL:
         setv_create_for(&dv, ele, elen)
         dst = set_new_entry(c.argv[2], c.argvlen[2], &dv)
         db_add(c.db, dst)
     else:
         dv = setv_load(dst)
+    signal_modified_key(c.db, c.argv[1], c.argvlen[1])
     srv.dirty += 1
     if setv_add(&dv, ele, elen):
         srv.dirty += 1
+        arg_modified(c, NOTIFY_SET, b"sadd", 2)
     setv_store(dst, &dv)
     add_reply_int(c, 1)
 
@@ -622,12 +639,15 @@ cdef void spop_with_count(ClientBase c) noexcept:
         return
     v = setv_load(e)
     size = setv_size(&v)
+    # one "spop" whatever the count (spopWithCountCommand), before any "del"
+    arg_modified(c, NOTIFY_SET, b"spop", 1)
     if <uint64_t>count >= size:
         # CASE 1: the whole set (in iteration order), then the key goes
         add_reply_setv(c, &v)
         if prop_on:     # propagate.pxi: the whole set went: DEL key
             prop_rewrite_del(c, 1)
         db_delete(c.db, c.argv[1], c.argvlen[1])
+        arg_event(c, NOTIFY_GENERIC, b"del", 1)
         srv.dirty += 1
         return
     add_reply_set_len(c, count)
@@ -694,6 +714,8 @@ cdef void cmd_spop(ClientBase c) noexcept:
         return
     v = setv_load(e)
     setv_random(&v, &el)
+    # spopCommand: "spop" before the reply, "del" after it
+    arg_event(c, NOTIFY_SET, b"spop", 1)
     add_reply_elem(c, &el)
     if prop_on:     # propagate.pxi: SREM key member (even when it empties the set)
         prop_begin_override(c)
@@ -703,6 +725,8 @@ cdef void cmd_spop(ClientBase c) noexcept:
     setv_store(e, &v)
     if setv_size(&v) == 0:
         db_delete(c.db, c.argv[1], c.argvlen[1])
+        arg_event(c, NOTIFY_GENERIC, b"del", 1)
+    signal_modified_key(c.db, c.argv[1], c.argvlen[1])
     srv.dirty += 1
 
 # Distinct random picks (SRANDMEMBER with a positive count smaller than the set):
@@ -851,6 +875,7 @@ cdef void sinter_generic(ClientBase c, int first, int nkeys, int dstidx, bint ca
         fc_free(vs)
         if dstidx >= 0:
             if db_delete(c.db, c.argv[dstidx], c.argvlen[dstidx]):
+                arg_modified(c, NOTIFY_GENERIC, b"del", dstidx)
                 srv.dirty += 1
             add_reply_int(c, 0)
         elif card_only:
@@ -897,7 +922,7 @@ cdef void sinter_generic(ClientBase c, int first, int nkeys, int dstidx, bint ca
     if card_only:
         add_reply_int(c, card)
     elif dstidx >= 0:
-        set_store_result(c, dstidx, &dst)
+        set_store_result(c, dstidx, &dst, b"sinterstore")
     else:
         defer_set_end(c, pos, card)
 
@@ -1024,7 +1049,7 @@ cdef void sunion_diff_generic(ClientBase c, int first, int nkeys, int dstidx, in
         add_reply_setv(c, &dst)
         setv_free(&dst)
     else:
-        set_store_result(c, dstidx, &dst)
+        set_store_result(c, dstidx, &dst, b"sunionstore" if op == SET_OP_UNION else b"sdiffstore")
 
 cdef inline uint64_t entry_set_size_or0(fc_entry *e) noexcept nogil:
     if e == NULL:

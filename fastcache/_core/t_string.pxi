@@ -11,6 +11,9 @@ cdef inline fc_entry *lookup_read(ClientBase c, const char *key, size_t klen) no
     cdef fc_entry *e
     if slot == NULL:
         srv.stat_keyspace_misses += 1
+        # notify.pxi: a read miss is a "keymiss" event (class m), as in
+        # lookupKeyReadWithFlags; write lookups never emit it
+        notify_keyspace_event(NOTIFY_KEY_MISS, b"keymiss", key, klen, c.db.id)
         return NULL
     e = slot[0]
     srv.stat_keyspace_hits += 1
@@ -173,9 +176,12 @@ cdef void set_generic(ClientBase c, int flags, int key, int val, int expire_idx,
     db_set_string(c.db, c.argv[key], c.argvlen[key], c.argv[val], c.argvlen[val], STR_TRY,
                   (flags & OBJ_KEEPTTL) != 0)
     srv.dirty += 1
+    arg_modified(c, NOTIFY_STRING, b"set", key)
     if expire_idx >= 0:
         slot = db_find_slot(c.db, c.argv[key], c.argvlen[key])
         db_set_expire(c.db, slot[0], ms)
+        # a TTL option is a second event, "expire" (setGenericCommand)
+        arg_event(c, NOTIFY_GENERIC, b"expire", key)
         # propagate.pxi: any TTL option (SETEX/PSETEX too) is propagated as
         # SET key val PXAT abs-ms, NX/XX/GET dropped (Redis 7.0 setGenericCommand)
         if prop_on:
@@ -210,6 +216,7 @@ cdef void cmd_getset(ClientBase c) noexcept:
         return
     db_set_string(c.db, c.argv[1], c.argvlen[1], c.argv[2], c.argvlen[2], STR_TRY, False)
     srv.dirty += 1
+    arg_modified(c, NOTIFY_STRING, b"set", 1)
     if prop_on:     # propagated as SET key val (getsetCommand rewrites argv[0])
         prop_rewrite_set(c, 1, c.argv[2], c.argvlen[2], NULL, 0, False)
 
@@ -218,6 +225,7 @@ cdef void cmd_getdel(ClientBase c) noexcept:
         return
     if db_delete(c.db, c.argv[1], c.argvlen[1]):
         srv.dirty += 1
+        arg_modified(c, NOTIFY_GENERIC, b"del", 1)
         if prop_on:     # propagated as DEL key
             prop_rewrite_del(c, 1)
 
@@ -248,16 +256,19 @@ cdef void cmd_getex(ClientBase c) noexcept:
         # an absolute time already in the past deletes the key (checkAlreadyExpired)
         db_delete(c.db, c.argv[1], c.argvlen[1])
         srv.dirty += 1
+        arg_modified(c, NOTIFY_GENERIC, b"del", 1)
         if prop_on:     # propagated as DEL key
             prop_rewrite_del(c, 1)
     elif expire_idx >= 0:
         db_set_expire(c.db, e, ms)
         srv.dirty += 1
+        arg_modified(c, NOTIFY_GENERIC, b"expire", 1)
         if prop_on:     # propagated as PEXPIREAT key abs-ms
             prop_rewrite_key_ll(c, b"PEXPIREAT", 1, ms, True, c.argc)
     elif flags & OBJ_PERSIST:
         if db_remove_expire(c.db, e):
             srv.dirty += 1
+            arg_modified(c, NOTIFY_GENERIC, b"persist", 1)
             if prop_on:     # propagated as PERSIST key
                 prop_rewrite_key_ll(c, b"PERSIST", 1, 0, False, c.argc)
 
@@ -288,6 +299,7 @@ cdef void mset_generic(ClientBase c, bint nx) noexcept:
     # A key given twice takes the last value (setKey per pair, in order).
     for j in range(1, c.argc, 2):
         db_set_string(c.db, c.argv[j], c.argvlen[j], c.argv[j + 1], c.argvlen[j + 1], STR_TRY, False)
+        arg_modified(c, NOTIFY_STRING, b"set", j)     # one "set" per pair, in order
     srv.dirty += (c.argc - 1) // 2
     if nx:
         add_reply_int(c, 1)
@@ -340,6 +352,7 @@ cdef void incr_decr(ClientBase c, long long incr) noexcept:
     else:
         db_add(c.db, entry_new_int(c.argv[1], c.argvlen[1], value))
     srv.dirty += 1
+    arg_modified(c, NOTIFY_STRING, b"incrby", 1)     # INCR/DECR/INCRBY/DECRBY alike
     add_reply_int(c, value)
 
 cdef void cmd_incr(ClientBase c) noexcept:
@@ -403,6 +416,7 @@ cdef void cmd_incrbyfloat(ClientBase c) noexcept:
     else:
         db_add(c.db, entry_new_string(c.argv[1], c.argvlen[1], buf, blen, STR_CREATE))
     srv.dirty += 1
+    arg_modified(c, NOTIFY_STRING, b"incrbyfloat", 1)
     # propagate.pxi: the result, not the increment (float formatting may differ
     # between replicas): SET key value KEEPTTL
     if prop_on:
@@ -455,6 +469,7 @@ cdef void cmd_append(ClientBase c) noexcept:
         # a new key takes the argument as SET would (tryObjectEncoding)
         db_add(c.db, entry_new_string(c.argv[1], c.argvlen[1], c.argv[2], alen, STR_TRY))
         srv.dirty += 1
+        arg_modified(c, NOTIFY_STRING, b"append", 1)
         add_reply_int(c, <long long>alen)
         return
     e = slot[0]
@@ -470,6 +485,7 @@ cdef void cmd_append(ClientBase c) noexcept:
     entry_set_ptr(slot[0], r)
     memcpy(rawstr_data(r) + olen, c.argv[2], alen)
     srv.dirty += 1
+    arg_modified(c, NOTIFY_STRING, b"append", 1)     # even for an empty append
     add_reply_int(c, <long long>r.len)
 
 cdef void cmd_setrange(ClientBase c) noexcept:
@@ -500,6 +516,7 @@ cdef void cmd_setrange(ClientBase c) noexcept:
         entry_set_ptr(e, r)
         db_add(c.db, e)
         srv.dirty += 1
+        arg_modified(c, NOTIFY_STRING, b"setrange", 1)
         add_reply_int(c, <long long>r.len)
         return
     e = slot[0]
@@ -518,6 +535,7 @@ cdef void cmd_setrange(ClientBase c) noexcept:
     entry_set_ptr(slot[0], r)
     memcpy(rawstr_data(r) + offset, c.argv[3], vlen)
     srv.dirty += 1
+    arg_modified(c, NOTIFY_STRING, b"setrange", 1)
     add_reply_int(c, <long long>r.len)
 
 cdef void cmd_getrange(ClientBase c) noexcept:

@@ -235,9 +235,19 @@ cdef void zset_store(ClientBase c, const char *key, size_t klen, fc_zset *zs) no
     else:
         db_add(c.db, e)
 
-cdef inline void zset_delete_if_empty(ClientBase c, int keyidx, fc_entry *e) noexcept:
+cdef inline bint zset_delete_if_empty(ClientBase c, int keyidx, fc_entry *e) noexcept:
+    """Delete the key when the zset went empty; True if it did."""
     if zset_length(e) == 0:
         db_delete(c.db, c.argv[keyidx], c.argvlen[keyidx])
+        return True
+    return False
+
+cdef inline void zset_removed_events(ClientBase c, int keyidx, const char *event,
+                                     bint keyremoved) noexcept:
+    """The events of a removal: `event`, then "del" if the key went away."""
+    arg_modified(c, NOTIFY_ZSET, event, keyidx)
+    if keyremoved:
+        arg_event(c, NOTIFY_GENERIC, b"del", keyidx)
 
 # ---- ZADD / ZINCRBY --------------------------------------------------------------
 
@@ -390,6 +400,8 @@ cdef void zadd_generic(ClientBase c, int flags) noexcept:
             if scores != stack_scores:
                 fc_free(scores)
             add_reply_error(c, E_ZSET_NAN)
+            if added or updated:     # Redis's cleanup path notifies what was done
+                arg_modified(c, NOTIFY_ZSET, b"zincr" if incr else b"zadd", 1)
             return
         if ret & ZADD_OUT_ADDED:
             added += 1
@@ -408,6 +420,10 @@ cdef void zadd_generic(ClientBase c, int flags) noexcept:
             add_reply_null(c)
     else:
         add_reply_int(c, added + updated if ch else added)
+    if added or updated:
+        # after the reply (zaddGenericCommand's cleanup); ZINCRBY and ZADD INCR
+        # are "zincr"
+        arg_modified(c, NOTIFY_ZSET, b"zincr" if incr else b"zadd", 1)
 
 cdef void cmd_zadd(ClientBase c) noexcept:
     zadd_generic(c, 0)
@@ -595,14 +611,19 @@ cdef inline void zr_emit(ClientBase c, zr_out *o, zsl_node *n) noexcept:
 
 cdef void zr_finish(ClientBase c, zr_out *o, int dstidx) noexcept:
     if o.dst != NULL:
+        # zrangeResultFinalizeStore's order: store ("new"), reply, then the
+        # event; an empty result replies 0 before deleting
         if o.count:
             zset_store(c, c.argv[dstidx], c.argvlen[dstidx], o.dst)
+            add_reply_int(c, o.count)
+            arg_modified(c, NOTIFY_ZSET, b"zrangestore", dstidx)
             srv.dirty += 1
         else:
             zset_free(o.dst)
+            add_reply_int(c, 0)
             if db_delete(c.db, c.argv[dstidx], c.argvlen[dstidx]):
+                arg_modified(c, NOTIFY_GENERIC, b"del", dstidx)
                 srv.dirty += 1
-        add_reply_int(c, o.count)
         return
     if o.deferred:
         defer_array_end(c, o.pos, o.count * 2 if (o.withscores and c.resp == 2) else o.count)
@@ -676,6 +697,7 @@ cdef void zrange_generic(ClientBase c, int argc_start, bint store, int rangetype
         if store:
             add_reply_int(c, 0)
             if db_delete(c.db, c.argv[1], c.argvlen[1]):
+                arg_modified(c, NOTIFY_GENERIC, b"del", 1)
                 srv.dirty += 1
         else:
             add_reply_raw(c, b"*0\r\n", 4)
@@ -782,6 +804,7 @@ cdef void cmd_zrem(ClientBase c) noexcept:
     cdef int j
     cdef unsigned char *eptr
     cdef double cur
+    cdef bint keyremoved
     if wt:
         return
     if slot == NULL:
@@ -799,7 +822,9 @@ cdef void cmd_zrem(ClientBase c) noexcept:
         deleted += 1
         if zset_length(e) == 0:
             break
-    zset_delete_if_empty(c, 1, e)
+    keyremoved = zset_delete_if_empty(c, 1, e)
+    if deleted:
+        zset_removed_events(c, 1, b"zrem", keyremoved)
     srv.dirty += deleted
     add_reply_int(c, deleted)
 
@@ -815,6 +840,7 @@ cdef void zremrange_generic(ClientBase c, int rangetype) noexcept:
     cdef fc_entry *e
     cdef bint temp
     cdef long long deleted = 0
+    cdef bint keyremoved
     if rangetype == ZRANGE_RANK:
         if not arg_ll(c, 2, &start) or not arg_ll(c, 3, &end):
             return
@@ -871,7 +897,11 @@ cdef void zremrange_generic(ClientBase c, int rangetype) noexcept:
         zs_view_commit(e, zs, temp)
     elif temp:
         zset_free(zs)
-    zset_delete_if_empty(c, 1, e)
+    keyremoved = zset_delete_if_empty(c, 1, e)
+    if deleted:
+        zset_removed_events(c, 1, b"zremrangebyrank" if rangetype == ZRANGE_RANK else
+                            (b"zremrangebyscore" if rangetype == ZRANGE_SCORE else b"zremrangebylex"),
+                            keyremoved)
     srv.dirty += deleted
     add_reply_int(c, deleted)
 
@@ -937,6 +967,9 @@ cdef int zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint e
         add_reply_array_len(c, 2)
         add_reply_bulk(c, c.argv[keyidx], c.argvlen[keyidx])
         add_reply_array_len(c, rangelen)
+    # genericZpopCommand notifies once, on the first member, after the reply's
+    # header and before that member's reply (RESP3 pushes land right there)
+    arg_modified(c, NOTIFY_ZSET, b"zpopmax" if popmax else b"zpopmin", keyidx)
     while rangelen > 0:
         if nested:
             add_reply_array_len(c, 2)
@@ -955,7 +988,8 @@ cdef int zpop_generic(ClientBase c, int firstkey, int nkeys, bint popmax, bint e
             zset_delete_node(zs, x)
         srv.dirty += 1
         rangelen -= 1
-    zset_delete_if_empty(c, keyidx, e)
+    if zset_delete_if_empty(c, keyidx, e):
+        arg_event(c, NOTIFY_GENERIC, b"del", keyidx)
     return keyidx
 
 cdef void zpop_minmax(ClientBase c, bint popmax) noexcept:
@@ -1197,6 +1231,7 @@ cdef inline void zaggregate(double *target, double val, int aggr) noexcept nogil
 
 cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint cardinality_only) noexcept:
     """zunionInterDiffGenericCommand."""
+    cdef long long stored_len
     cdef long long setnum, limit = 0, cardinality = 0
     cdef int i, j, k, remaining
     cdef int aggregate = AGGR_SUM
@@ -1208,7 +1243,6 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
     cdef zsl_node *x
     cdef zsl_node *y
     cdef zsl_node *acc_head = NULL
-    cdef fc_entry **slot_e
     cdef double score, value
     if not arg_ll(c, numkeys_idx, &setnum):
         return
@@ -1222,13 +1256,9 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
     src = <zsrc *>fc_calloc(<size_t>setnum * sizeof(zsrc))
     j = numkeys_idx + 1
     for i in range(setnum):
-        if dstidx >= 0:
-            e = <fc_entry *>NULL
-            slot_e = lookup_write(c, c.argv[j], c.argvlen[j])
-            if slot_e != NULL:
-                e = slot_e[0]
-        else:
-            e = lookup_read(c, c.argv[j], c.argvlen[j])
+        # Redis 7.0.15 reads the sources with lookupKeyRead even for the STORE
+        # forms (a missing source emits "keymiss" and counts a miss)
+        e = lookup_read(c, c.argv[j], c.argvlen[j])
         if e != NULL and e.type != OBJ_ZSET and e.type != OBJ_SET:
             fc_free(src)
             add_reply_error(c, E_WRONGTYPE)
@@ -1357,13 +1387,19 @@ cdef void zsetop_generic(ClientBase c, int dstidx, int numkeys_idx, int op, bint
     zsrc_release(src, setnum)
     if dstidx >= 0:
         if dst.length:
-            add_reply_int(c, <long long>dst.length)
+            # setKey ("new"), the reply, then the event (as Redis orders them);
+            # zset_store may free dst, so the length is taken first
+            stored_len = <long long>dst.length
             zset_store(c, c.argv[dstidx], c.argvlen[dstidx], dst)
+            add_reply_int(c, stored_len)
+            arg_modified(c, NOTIFY_ZSET, b"zinterstore" if op == ZOP_INTER else
+                         (b"zunionstore" if op == ZOP_UNION else b"zdiffstore"), dstidx)
             srv.dirty += 1
         else:
             zset_free(dst)
             add_reply_int(c, 0)
             if db_delete(c.db, c.argv[dstidx], c.argvlen[dstidx]):
+                arg_modified(c, NOTIFY_GENERIC, b"del", dstidx)
                 srv.dirty += 1
         return
     if cardinality_only:

@@ -631,11 +631,16 @@ class Aof:
         files = ([self.manifest.base] if self.manifest.base else []) + [n for n, _ in self.manifest.incrs]
         start = time.monotonic()
         core.empty_data()
-        total = 0
-        for i, name in enumerate(files):
-            last = i == len(files) - 1
-            self._load_one(name, last, is_base=(i == 0 and self.manifest.base is not None))
-            total += 1
+        # loading state (INFO loading_*, -LOADING replies): progress is counted
+        # over the whole directory, file after file
+        self._load_done = 0
+        self._load_progress = self.server.loading_begin(self._total_size(), "AOF")
+        try:
+            for i, name in enumerate(files):
+                last = i == len(files) - 1
+                self._load_one(name, last, is_base=(i == 0 and self.manifest.base is not None))
+        finally:
+            self.server.loading_end()
         core.set_option("dirty", 0)
         self.base_size = os.path.getsize(self._path(self.manifest.base)) if self.manifest.base else 0
         self.current_size = self._total_size()
@@ -696,6 +701,15 @@ class Aof:
         logger.info("Successfully migrated an old-style AOF file (%s) into the AOF directory (%s)."
                     % (old, self.dirname()))
 
+    def _file_progress(self):
+        """The loaders' progress callback for the file being read: offsets are
+        reported relative to the whole directory."""
+        base, report = self._load_done, self._load_progress
+
+        def progress(items, pos, size):
+            report(items, base + pos, None)
+        return progress
+
     def _load_one(self, name, last, is_base):
         path = self._path(name)
         try:
@@ -712,11 +726,13 @@ class Aof:
             raise AofLoadFailed(path) from exc
         if not data:
             return
+        progress = self._file_progress()
+        self._load_done += len(data)
         if data.startswith(b"REDIS"):
             # an RDB base (RDB preamble): Redis reads it by content, not by name
             logger.info("Reading RDB base file on AOF loading...")
             try:
-                info = core.rdb_load_bytes(data)
+                info = core.rdb_load_bytes(data, progress)
             except Exception as exc:
                 logger.warning("Bad file format reading the append only file %s: %s" % (name, exc))
                 raise AofLoadFailed(str(exc)) from exc
@@ -729,7 +745,7 @@ class Aof:
             # base a 6.x rewrite left): replay the tail after the image, in db 0
         else:
             start = 0
-        n, end, status, detail = core.replay(data, start)
+        n, end, status, detail = core.replay(data, start, progress)
         if status == 0:
             logger.info("DB loaded from %s file %s: %d commands"
                         % ("base" if is_base else "incr", name, n))

@@ -74,8 +74,8 @@ def prepare_child(close_fds=(), delay_us=0):
     signal for the child must simply end it (SIGUSR1: killed on purpose).  A
     garbage collection would write to every tracked object's header: pages the
     parent then has to copy, so it is off (the child lives for one write).  The
-    listening sockets belong to the parent.  `delay_us` is rdb-key-save-delay:
-    the codec has no per-key hook, so the same total delay is taken up front."""
+    listening sockets belong to the parent.  `delay_us` is rdb-key-save-delay,
+    which the codec applies per key written (a test hook to watch a save run)."""
     try:
         signal.set_wakeup_fd(-1)
     except (ValueError, OSError):
@@ -89,8 +89,7 @@ def prepare_child(close_fds=(), delay_us=0):
             os.close(fd)
         except OSError:
             pass
-    if delay_us:
-        time.sleep(delay_us * core.total_keys() / 1e6)
+    core.set_option("rdb-key-save-delay", delay_us)
 
 
 class Snapshotter:
@@ -104,7 +103,9 @@ class Snapshotter:
         self.lastbgsave_ok = True           # rdb_last_bgsave_status
         self.lastbgsave_try = 0             # for the retry delay after a failure
         self.child_pid = None
-        self.child_pipe = None              # read end: the child's COW size
+        self.child_pipe = None              # read end: the child's info lines
+        self.child_info = {}                # current_* fields while a child runs
+        self._child_buf = b""
         self.save_time_start = -1
         self.save_time_last = -1            # rdb_last_bgsave_time_sec
         self.dirty_before_bgsave = 0
@@ -226,6 +227,10 @@ class Snapshotter:
         os.close(wfd)
         self.child_pid = pid
         self.child_pipe = rfd
+        os.set_blocking(rfd, False)
+        self._child_buf = b""
+        self.child_info = {"keys_total": core.total_keys(), "keys": 0, "cow": 0, "peak": 0,
+                           "cow_time": time.monotonic()}
         self.save_time_start = int(time.time())
         core.set_option("resize-allowed", False)
         logger.info("Background saving started by pid %d" % pid)
@@ -261,16 +266,33 @@ class Snapshotter:
         """The forked child: write the file, report the COW size, exit.  Must not
         return: the event loop and the sockets belong to the parent."""
         code = 1
+        stats = {"peak": 0, "sum": 0, "n": 0}
+
+        def report(keys):
+            # Redis's sendChildInfoGeneric: "P <cow bytes> <keys written>" about
+            # once a second; the parent shows it as INFO's current_* fields
+            cow = _private_dirty_bytes()
+            stats["peak"] = max(stats["peak"], cow)
+            stats["sum"] += cow
+            stats["n"] += 1
+            try:
+                os.write(wfd, b"P %d %d\n" % (cow, keys))
+            except OSError:
+                pass
+
         try:
             prepare_child(close_fds, delay_us)
-            core.rdb_save(path)
+            os.set_blocking(wfd, False)        # never stall the save on a full pipe
+            core.rdb_save(path, report)
             logger.info("DB saved on disk")
             cow = _private_dirty_bytes()
+            peak = max(stats["peak"], cow)
+            avg = (stats["sum"] + cow) // (stats["n"] + 1)
             if cow:
                 logger.info("Fork CoW for RDB: current %d MB, peak %d MB, average %d MB"
-                            % (cow >> 20, cow >> 20, cow >> 20))
+                            % (cow >> 20, peak >> 20, avg >> 20))
             try:
-                os.write(wfd, b"%d" % cow)
+                os.write(wfd, b"D %d\n" % cow)
             except OSError:
                 pass
             code = 0
@@ -282,10 +304,42 @@ class Snapshotter:
         finally:
             os._exit(code)
 
+    def _read_child_info(self):
+        """Take the child's info lines (non-blocking) into child_info; returns the
+        final COW size when this read brought it ("D <bytes>"), else None."""
+        done = None
+        if self.child_pipe is None:
+            return None
+        try:
+            while True:
+                chunk = os.read(self.child_pipe, 4096)
+                if not chunk:
+                    break
+                self._child_buf += chunk
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            return None
+        *lines, self._child_buf = self._child_buf.split(b"\n")
+        info = self.child_info
+        for ln in lines:
+            parts = ln.split()
+            try:
+                if parts[0] == b"P" and len(parts) == 3:
+                    info["cow"], info["keys"] = int(parts[1]), int(parts[2])
+                    info["peak"] = max(info.get("peak", 0), info["cow"])
+                    info["cow_time"] = time.monotonic()
+                elif parts[0] == b"D" and len(parts) == 2:
+                    done = info["done"] = int(parts[1])
+            except (IndexError, ValueError):
+                continue
+        return done
+
     def check_child(self):
         """Reap a finished BGSAVE child (cron).  True when one was reaped."""
         if self.child_pid is None:
             return False
+        self._read_child_info()
         try:
             pid, status = os.waitpid(self.child_pid, os.WNOHANG)
         except ChildProcessError:
@@ -302,13 +356,11 @@ class Snapshotter:
         """Redis's backgroundSaveDoneHandlerDisk."""
         cow = 0
         if self.child_pipe is not None:
-            try:
-                os.set_blocking(self.child_pipe, False)
-                cow = int(os.read(self.child_pipe, 64) or b"0")
-            except (OSError, ValueError):
-                cow = 0
+            self._read_child_info()
+            cow = self.child_info.get("done", 0)
             os.close(self.child_pipe)
             self.child_pipe = None
+        self.child_info = {}
         if not bysignal and exitcode == 0:
             logger.info("Background saving terminated with success")
             core.set_option("dirty", max(0, core.stats()["dirty"] - self.dirty_before_bgsave))
@@ -398,20 +450,11 @@ class Snapshotter:
         like Redis's rdbLoad.  Raises RdbLoadFailed."""
         path = path or self.path()
         self.loading = True
-        last = [time.monotonic()]
-
-        def progress(*args):
-            # at most one line a second: big files show they are moving
-            now = time.monotonic()
-            if now - last[0] >= 1.0:
-                last[0] = now
-                if len(args) >= 2 and args[1]:
-                    logger.info("Loading RDB: %d%% (%d of %d bytes)"
-                                % (args[0] * 100 // args[1], args[0], args[1]))
-                elif args:
-                    # the codec reports keys loaded so far (every 1M keys)
-                    logger.info("Loading RDB: %s keys loaded so far" % (args[0],))
-
+        try:
+            total = os.path.getsize(path)
+        except OSError:
+            total = 0
+        progress = self.server.loading_begin(total, "RDB")
         try:
             info = core.rdb_load(path, progress)
         except OSError as exc:
@@ -428,6 +471,7 @@ class Snapshotter:
             raise RdbLoadFailed(str(exc)) from exc
         finally:
             self.loading = False
+            self.server.loading_end()
         aux = info.get("aux") or {}
         ver = _aux_get(aux, "redis-ver")
         if ver:
@@ -475,11 +519,18 @@ class Snapshotter:
     def info_fields(self):
         """The rdb_* / loading fields of INFO persistence, in Redis's order."""
         now = int(time.time())
+        if self.child_pid is not None:
+            self._read_child_info()
+        ci = self.child_info
         return [
-            ("loading", 1 if self.loading else 0),
-            ("async_loading", 0), ("current_cow_peak", 0), ("current_cow_size", 0),
-            ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
-            ("current_save_keys_processed", 0), ("current_save_keys_total", 0),
+            ("loading", 1 if getattr(self.server, "loading", False) else 0),
+            ("async_loading", 0), ("current_cow_peak", ci.get("peak", 0)),
+            ("current_cow_size", ci.get("cow", 0)),
+            ("current_cow_size_age", int(time.monotonic() - ci["cow_time"]) if ci else 0),
+            ("current_fork_perc", "%.2f" % (ci["keys"] * 100.0 / ci["keys_total"]
+                                            if ci and ci["keys_total"] else 0.0)),
+            ("current_save_keys_processed", ci.get("keys", 0)),
+            ("current_save_keys_total", ci.get("keys_total", 0)),
             ("rdb_changes_since_last_save", core.stats()["dirty"]),
             ("rdb_bgsave_in_progress", 1 if self.child_pid is not None else 0),
             ("rdb_last_save_time", self.lastsave),

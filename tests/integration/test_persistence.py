@@ -107,6 +107,35 @@ def test_bgsave_replies_while_a_child_runs(launch, kind):
     assert re.search(r"Background saving started by pid \d+", h.log_text())
 
 
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_info_shows_the_running_childs_progress(launch, kind):
+    """current_save_keys_* / current_fork_perc / current_cow_* while a BGSAVE
+    child writes (the child reports about once a second), back to 0 after."""
+    h = launch(kind, DEBUG)
+    c = _c(h)
+    n = 3000
+    for i in range(0, n, 500):
+        c.call("MSET", *[x for j in range(i, i + 500) for x in ("k%d" % j, "v")])
+    assert c.call("CONFIG", "SET", "rdb-key-save-delay", "1000") == b"+OK\r\n"
+    assert c.call("BGSAVE") == b"+Background saving started\r\n"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        info = _info(c)
+        if int(info["current_save_keys_processed"]) > 0:
+            break
+        time.sleep(0.1)
+    assert info["rdb_bgsave_in_progress"] == "1"
+    assert info["current_save_keys_total"] == str(n)
+    assert 0 < int(info["current_save_keys_processed"]) <= n
+    assert 0 < float(info["current_fork_perc"]) <= 100
+    assert int(info["current_cow_peak"]) >= int(info["current_cow_size"]) >= 0
+    info = _wait_bgsave_done(c, timeout=30)
+    for f in ("current_cow_peak", "current_cow_size", "current_save_keys_processed",
+              "current_save_keys_total"):
+        assert info[f] == "0", f
+    assert info["current_fork_perc"] == "0.00"
+
+
 def test_bgsave_and_save_syntax_match_reference(diff):
     diff.check(b"BGSAVE", b"NOW")
     diff.check(b"BGSAVE", b"SCHEDULE", b"x")
@@ -486,7 +515,7 @@ def test_bgsave_while_clients_write_keeps_serving_and_file_is_the_fork_instant(l
     n = 50000
     for i in range(0, n, 5000):
         c.pipeline([("SET", "key:%d" % j, "v" * 20) for j in range(i, i + 5000)])
-    c.call("CONFIG", "SET", "rdb-key-save-delay", "20")        # ~1 s in the child
+    c.call("CONFIG", "SET", "rdb-key-save-delay", "20")        # 20 us a key: seconds in the child
     digest_at_fork = c.call("DEBUG", "DIGEST")
     assert c.call("BGSAVE") == b"+Background saving started\r\n"
     lat = []
@@ -495,7 +524,7 @@ def test_bgsave_while_clients_write_keeps_serving_and_file_is_the_fork_instant(l
     def writer():
         w = _c(h)
         i = 0
-        while not stop.is_set():
+        while not stop.is_set() and i < n:
             t = time.monotonic()
             assert w.call("SET", "during:%d" % i, "x") == b"+OK\r\n"
             assert w.call("DEL", "key:%d" % i) == b":1\r\n"

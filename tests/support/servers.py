@@ -111,6 +111,7 @@ class ServerHandle:
         host: str = "127.0.0.1",
         start_timeout: float = START_TIMEOUT,
         env: dict | None = None,
+        ready_on_loading: bool = False,
     ):
         self.cmd = list(cmd) if cmd is not None else fastcache_cmd()
         self.extra_args = list(args)
@@ -122,6 +123,8 @@ class ServerHandle:
         self.proc: subprocess.Popen | None = None
         self.start_timeout = start_timeout
         self.env = env
+        # a -LOADING reply to the readiness PING counts as started (tests of loading)
+        self.ready_on_loading = ready_on_loading
         self.dir: str | None = None
         self.log_path: str | None = None
         self._log_file = None
@@ -200,7 +203,8 @@ class ServerHandle:
                                       _encode_command("AUTH", self.password) + b"PING\r\n",
                                       timeout=1.0)
                 # Anything but LOADING means the event loop is serving; NOAUTH counts as up.
-                if reply.startswith((b"+PONG", b"-NOAUTH", b"+OK")):
+                if reply.startswith((b"+PONG", b"-NOAUTH", b"+OK")) or (
+                        self.ready_on_loading and reply.startswith(b"-LOADING")):
                     return
                 last = repr(reply)
             except OSError as e:
