@@ -625,3 +625,18 @@ redis.register_function('f', function() return {type(string), type(math.floor), 
 redis.register_function('g', function() return pcall(function() return x.y end) end)
 """))
     fdiff.check_many([("FCALL", f, "0") for f in "abcdefg"])
+
+
+def test_fcall_and_function_load_inside_multi(fdiff):
+    fdiff.check_many([
+        ("MULTI",),
+        ("FUNCTION", "LOAD", POPULAR),
+        ("SET", "lock", "t"),
+        ("FCALL", "lock_release", "1", "lock", "t"),
+        ("FCALL", "nosuch", "0"),
+        ("EXEC",),
+        ("EXISTS", "lock"),
+        ("MULTI",),
+        ("FCALL", "lock_release"),
+        ("EXEC",),
+    ])
