@@ -660,6 +660,24 @@ def cmd_function_help(c, argv):
     c.reply([Simple(x) for x in _FUNCTION_HELP])
 
 
+def info_fields():
+    """INFO memory fields of the function engine (Redis 7.0 names), for
+    fastcache/introspection.py.  used_memory_functions approximates Redis's
+    functionsMemoryOverhead: library and function names, descriptions and code."""
+    e = _engine
+    if e is None:
+        return {"number_of_functions": 0, "number_of_libraries": 0,
+                "used_memory_vm_functions": 0, "used_memory_functions": 0}
+    overhead = 0
+    for lib in e.libraries.values():
+        overhead += 64 + len(lib.name) + len(lib.code)
+        for f in lib.functions.values():
+            overhead += 64 + len(f.name) + len(f.description or b"")
+    return {"number_of_functions": len(e.functions), "number_of_libraries": len(e.libraries),
+            "used_memory_vm_functions": e._lua.memory() if e._lua is not None else 0,
+            "used_memory_functions": overhead}
+
+
 # ---- persistence hooks ----------------------------------------------------------------------
 
 def _rdb_get():
