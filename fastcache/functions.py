@@ -45,7 +45,7 @@ E_LIB_NAME = (b"Library names can only contain letters, numbers, or underscores(
 # Lua side of the function engine (chunk "=fastcache", so the engine's error
 # handler skips its frames when it reports a line).
 _FUNCTIONS_LUA = rb"""
-local envs = ...
+local envs, pyerr = ...
 -- the engine's sandbox: `env` the read-only globals scripts see, `genv` the
 -- table behind it (where the runner puts KEYS/ARGV)
 local env, genv = envs[1], envs[2]
@@ -146,7 +146,8 @@ local function load_errh(e)
     local m = rawget(e, 'err')
     if type(m) == 'string' then return m end
   end
-  if type(e) == 'userdata' then return 'ERR ' .. tostring(e) end
+  -- raised by a Python library function (redis.log): its Redis error text
+  if type(e) == 'userdata' then return pyerr() end
   return 'ERR ' .. tostring(e)
 end
 
@@ -258,7 +259,7 @@ class FunctionsEngine:
             scripting.engine(self.server)
             eng = scripting.ScriptEngine(self.server)
             load = eng.runtime.eval("loadstring")(_FUNCTIONS_LUA, b"=fastcache")
-            self._load = load(eng._env)
+            self._load = load(eng._env, core.script_take_error)
             self._lua = eng
             # creating a state binds its converters: give EVAL its own back
             self._bind_eval()

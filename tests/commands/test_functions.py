@@ -76,6 +76,10 @@ LOAD_BODIES = [
     'redis.register_function("f")',
     'redis.register_function("f", function() end) redis.register_function("f", function() end)',
     'redis.log(redis.LOG_WARNING, "loading") redis.register_function("f", function() end)',
+    'redis.log()',
+    'redis.log(9, "x")',
+    'local t = redis.register_function t("f", function() end) '
+    'redis.register_function("g", function() local r = t("h", function() end) return r end)',
     'redis.register_function("v", function() return redis.REDIS_VERSION end)',
     'redis.foo = 1',
     'foo = 1',
@@ -99,7 +103,8 @@ LOAD_BODIES = [
 @pytest.mark.parametrize("body", LOAD_BODIES)
 def test_function_load_registration_and_errors_match(fdiff, body):
     fdiff.check("FUNCTION", "LOAD", lib("x", body))
-    fdiff.check("FUNCTION", "LIST")
+    fdiff.check("FUNCTION", "LIST", normalize=_sorted_list)
+    fdiff.check("FCALL", "g", "0")
     fdiff.check("FUNCTION", "DELETE", "x")
 
 
