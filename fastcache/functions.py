@@ -187,6 +187,27 @@ return load
 """
 
 
+LOAD_TIMEOUT_MS = 500
+
+
+def _functions_lua_class(base):
+    """The functions' Lua engine: a ScriptEngine whose count hook also stops a
+    FUNCTION LOAD that runs past its deadline (the class is built on first use so
+    that importing this module does not import the scripting engine)."""
+    class FunctionsLua(base):
+        load_deadline = None
+        load_timedout = False
+
+        def _hook(self):
+            if self.load_deadline is not None:
+                if time.monotonic() > self.load_deadline:
+                    self.load_timedout = True
+                    return True
+                return False
+            return base._hook(self)
+    return FunctionsLua
+
+
 def _parse_metadata(code: bytes):
     """functionExtractLibMetaData: (engine, name, body) or raises ValueError(msg).
     The body keeps the shebang's newline so line numbers match the reference."""
@@ -257,7 +278,7 @@ class FunctionsEngine:
             # the EVAL engine owns the connection-less client redis.call() runs
             # on (script.pxi's script_client): make sure it exists
             scripting.engine(self.server)
-            eng = scripting.ScriptEngine(self.server)
+            eng = _functions_lua_class(scripting.ScriptEngine)(self.server)
             load = eng.runtime.eval("loadstring")(_FUNCTIONS_LUA, b"=fastcache")
             self._load = load(eng._env, core.script_take_error)
             self._lua = eng
@@ -293,7 +314,18 @@ class FunctionsEngine:
         if old is not None and not replace:
             raise ValueError(b"ERR Library '" + name + b"' already exists")
         lua = self.lua()
-        res = self._load(body)
+        # a library's top-level code may run LOAD_TIMEOUT_MS at most (the count
+        # hook checks the deadline; luaEngineLoadHook)
+        lua.load_deadline = time.monotonic() + LOAD_TIMEOUT_MS / 1000.0
+        lua.load_timedout = False
+        try:
+            res = self._load(body)
+        finally:
+            lua.load_deadline = None
+            if lua.load_timedout:
+                lua._arm_hook(True)     # the kill switched the hook to every line
+        if lua.load_timedout:
+            raise ValueError(b"ERR Error registering functions: ERR FUNCTION LOAD timeout")
         if not res[0]:
             if res[1] == b"compile":
                 raise ValueError(b"ERR Error compiling function: " + _tob(res[2]))

@@ -645,3 +645,9 @@ def test_fcall_and_function_load_inside_multi(fdiff):
         ("FCALL", "lock_release"),
         ("EXEC",),
     ])
+
+
+def test_function_load_that_never_ends_times_out(fdiff):
+    fdiff.check("FUNCTION", "LOAD", lib("loop", "local i = 0 while true do i = i + 1 end"))
+    fdiff.check("FUNCTION", "LOAD", lib("loop", "redis.register_function('f', function() return 1 end)"))
+    fdiff.check("FCALL", "f", "0")
