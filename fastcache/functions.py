@@ -267,7 +267,6 @@ class FunctionsEngine:
         self.server = server
         self.libraries = {}     # name -> Library
         self.functions = {}     # lowercased name -> Function
-        self.running = None     # (Function, argv, start ms) while FCALL runs
         self._lua = None
 
     # ---- Lua state ----
@@ -284,6 +283,8 @@ class FunctionsEngine:
             self._lua = eng
             # creating a state binds its converters: give EVAL its own back
             self._bind_eval()
+            # FCALL runs in functions.pxi from here on
+            core.functions_bind_engine(self.functions, eng)
         elif self.server is not None and self._lua.server is None:
             self._lua.server = self.server
         return self._lua
@@ -360,8 +361,7 @@ class FunctionsEngine:
         return True
 
     def flush(self):
-        self.libraries = {}
-        self.functions = {}
+        self._set(({}, {}))
         if self._lua is not None:
             try:
                 self._lua.runtime.eval("collectgarbage('collect')")
@@ -378,7 +378,15 @@ class FunctionsEngine:
         libs, funcs = {}, {}
         for code in codes:
             self.create(code, False, (libs, funcs))
-        self.libraries, self.functions = libs, funcs
+        self._set((libs, funcs))
+
+    def _set(self, sets):
+        # the function index is updated in place: functions.pxi's FCALL path holds it
+        libs, funcs = sets
+        self.libraries = libs
+        if funcs is not self.functions:
+            self.functions.clear()
+            self.functions.update(funcs)
 
     # ---- DUMP / RESTORE ----
     def dump(self):
@@ -406,7 +414,7 @@ class FunctionsEngine:
             code, pos = r
             self.create(code, False, (libs, funcs))
         if policy == b"flush":
-            self.libraries, self.functions = libs, funcs
+            self._set((libs, funcs))
             return
         # libraryJoin: library collisions first (error or unlink the old one),
         # then function-name collisions; any error restores the live set
@@ -425,12 +433,13 @@ class FunctionsEngine:
             for lib in libs.values():
                 _link(self.libraries, self.functions, lib)
         except ValueError:
-            self.libraries, self.functions = saved_libs, saved_funcs
+            self._set((saved_libs, saved_funcs))
             raise
 
     # ---- FCALL ----
     def call(self, c, argv, ro):
-        """fcallCommandGeneric: lookup, numkeys, the _ro check, then run."""
+        """fcallCommandGeneric: lookup, numkeys, the _ro check, then run (the
+        slow path: see functions.pxi)."""
         f = self.functions.get(argv[1].lower())
         if f is None:
             c.reply(Error(b"ERR Function not found"))
@@ -448,13 +457,13 @@ class FunctionsEngine:
         if ro and not f.ro:
             c.reply(Error(b"ERR Can not execute a script with write flag using *_ro command."))
             return
+        # (functions.pxi runs FCALL itself once the Lua state exists, which it
+        # does whenever there is a function; this path is its fallback)
         eng = self.lua()
         core.script_bind_lua(eng._convert, eng._mkerr)
-        self.running = (f, argv, time.monotonic())
         try:
             eng.run(c, f.fn, f.name, argv[3:], numkeys, ro or f.ro)
         finally:
-            self.running = None
             self._bind_eval()
 
 
@@ -614,10 +623,9 @@ def cmd_function_restore(c, argv):
 def cmd_function_stats(c, argv):
     eng = functions_engine(c.server)
     running = None
-    if eng.running is not None:
-        f, fargv, start = eng.running
-        running = {b"name": f.name, b"command": list(fargv),
-                   b"duration_ms": int((time.monotonic() - start) * 1000)}
+    cur = core.functions_running()
+    if cur is not None:
+        running = {b"name": cur[0], b"command": cur[1], b"duration_ms": cur[2]}
     c.reply({b"running_script": running,
              b"engines": {b"LUA": {b"libraries_count": len(eng.libraries),
                                    b"functions_count": len(eng.functions)}}})
@@ -625,14 +633,13 @@ def cmd_function_stats(c, argv):
 
 def cmd_function_kill(c, argv):
     running, wrote, timedout, elapsed = core.script_state()
-    eng = functions_engine(c.server)
     if not running:
         c.reply(Error(b"NOTBUSY No scripts in execution right now."))
     elif wrote:
         c.reply(Error(b"UNKILLABLE Sorry the script already executed write commands against the "
                       b"dataset. You can either wait the script termination or kill the server in a "
                       b"hard way using the SHUTDOWN NOSAVE command."))
-    elif eng.running is None:
+    elif core.functions_running() is None:
         # an EVAL script is running: SCRIPT KILL is the way (shared.slowevalerr)
         c.reply(Error(b"BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
                       b"SHUTDOWN NOSAVE."))

@@ -145,3 +145,7 @@ cdef const char *E_EXECABORT = b"-EXECABORT Transaction discarded because of pre
 cdef const char *E_EXECABORT_BECAUSE = b"EXECABORT Transaction discarded because of: "
 # ---- loading (a dataset is being loaded at start-up: processCommand's gate) ----
 cdef const char *E_LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
+# ---- functions (functions.pxi, fastcache/functions.py) ----
+cdef const char *E_FCALL_NOT_FOUND = b"-ERR Function not found\r\n"
+cdef const char *E_FCALL_BAD_NUMKEYS = b"-ERR Bad number of keys provided\r\n"
+cdef const char *E_FCALL_RO_WRITE = b"-ERR Can not execute a script with write flag using *_ro command.\r\n"

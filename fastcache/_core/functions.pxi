@@ -14,22 +14,133 @@
 # The RDB save/load and AOF rewrite hooks themselves are declared in rdb.pxi
 # (`_rdb_functions_get/_rdb_functions_set`), where the file formats live.
 
-cdef object _functions_fcall = None     # fastcache.functions.fcall(c, argv, ro)
+cdef object _functions_fcall = None     # fastcache.functions.fcall(c, argv, ro): the slow path
+cdef dict _fn_index = None              # lowercased name -> functions.Function (kept in place)
+cdef object _fn_engine = None           # the functions' ScriptEngine (own Lua state)
+cdef object _fn_run = None              # its Lua runner: (fn, resp, numkeys, keys/args...)
+cdef object _fn_convert = None          # its redis.call reply converters
+cdef object _fn_mkerr = None
+cdef object _fn_running = None          # the Function FCALL is running (FUNCTION STATS)
 
 def functions_bind(fcall):
-    """Bind the engine entry the FCALL procs call (once, when functions.py loads)."""
+    """Bind the engine entry the FCALL procs fall back to (once, at import)."""
     global _functions_fcall
     _functions_fcall = fcall
 
+def functions_bind_engine(dict index, engine):
+    """Bind the function index and the Lua engine FCALL runs functions in (when
+    the functions' Lua state is created)."""
+    global _fn_index, _fn_engine, _fn_run, _fn_convert, _fn_mkerr
+    _fn_index = index
+    _fn_engine = engine
+    _fn_run = engine._run
+    _fn_convert = engine._convert
+    _fn_mkerr = engine._mkerr
+
+def functions_running():
+    """(function name, caller argv, ms running) of the FCALL running, or None."""
+    if _fn_running is None or script_caller is None:
+        return None
+    return (_fn_running.name, argv_list(script_caller), fc_mstime() - script_start_ms)
+
 cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
-    """FCALL/FCALL_RO function numkeys [key ...] [arg ...]: the engine validates
-    (function lookup first, then numkeys, in fcallCommandGeneric's order)."""
+    """FCALL/FCALL_RO function numkeys [key ...] [arg ...], in
+    fcallCommandGeneric's order: function lookup, numkeys, the _RO check, run.
+    The whole call stays here (one Lua call, scalar replies written from C) like
+    the EVALSHA fast path; FCALL itself is never propagated, only its effects."""
+    global script_running, script_caller, script_ro, script_wrote, script_timedout
+    global script_kill_requested, script_start_ms, _lua_convert, _lua_mkerr, _fn_running
+    cdef const char *p = c.argv[1]
+    cdef size_t n = c.argvlen[1]
+    cdef size_t i
+    cdef long long numkeys
+    cdef bytes key
+    cdef tuple args
+    cdef object f, r, saved_convert, saved_mkerr
     if prop_on:
         prop_begin_override(c)
-    if _functions_fcall is None:
-        from fastcache import functions     # noqa: F401  (binds _functions_fcall)
+    if _fn_run is None:
+        # no Lua state yet (nothing loaded): the engine answers (not found ...)
+        if _functions_fcall is None:
+            from fastcache import functions     # noqa: F401  (binds _functions_fcall)
+        try:
+            _functions_fcall(c, argv_list(c), ro)
+        except Exception as exc:
+            if _log_exception is not None:
+                _log_exception("Error in function: %r" % (exc,), True)
+            add_reply_error_py(c, b"ERR internal error: " + repr(exc).encode()[:200])
+        return
     try:
-        _functions_fcall(c, argv_list(c), ro)
+        key = PyBytes_FromStringAndSize(p, n)
+        for i in range(n):
+            if 65 <= p[i] <= 90:
+                key = key.lower()        # the function index is case-insensitive
+                break
+        f = _fn_index.get(key)
+        if f is None:
+            add_reply_error(c, E_FCALL_NOT_FOUND)
+            return
+        if not fc_string2ll(c.argv[2], c.argvlen[2], &numkeys):
+            add_reply_error(c, E_FCALL_BAD_NUMKEYS)
+            return
+        if numkeys > c.argc - 3:
+            add_reply_error(c, E_SCRIPT_NUMKEYS_ARGS)
+            return
+        if numkeys < 0:
+            add_reply_error(c, E_SCRIPT_NUMKEYS_NEG)
+            return
+        if ro and not f.ro:
+            add_reply_error(c, E_FCALL_RO_WRITE)
+            return
+        args = PyTuple_New(c.argc)       # (fn, resp, numkeys, key/arg ...)
+        b = f.fn
+        Py_INCREF(b)
+        PyTuple_SET_ITEM(args, 0, b)
+        b = c.resp
+        Py_INCREF(b)
+        PyTuple_SET_ITEM(args, 1, b)
+        b = numkeys
+        Py_INCREF(b)
+        PyTuple_SET_ITEM(args, 2, b)
+        for i in range(3, c.argc):
+            b = PyBytes_FromStringAndSize(c.argv[i], c.argvlen[i])
+            Py_INCREF(b)
+            PyTuple_SET_ITEM(args, i, b)
+        # script.pxi's run state (script_begin), and redis.call replies converted
+        # into the functions' Lua state
+        script_client.db = c.db
+        script_client.resp = 2
+        script_client.olen = 0
+        script_caller = c
+        script_running = True
+        script_ro = ro or f.ro
+        script_wrote = False
+        script_timedout = False
+        script_kill_requested = False
+        script_start_ms = fc_mstime()
+        saved_convert = _lua_convert
+        saved_mkerr = _lua_mkerr
+        _lua_convert = _fn_convert
+        _lua_mkerr = _fn_mkerr
+        _fn_running = f
+        try:
+            r = _fn_run(*args)
+        finally:
+            _lua_convert = saved_convert
+            _lua_mkerr = saved_mkerr
+            _fn_running = None
+            if script_kill_requested:
+                _fn_engine._arm_hook(True)     # the kill switched the hook to every line
+            script_running = False
+            script_caller = None
+            script_timedout = False
+            script_kill_requested = False
+        if type(r) is not tuple:
+            script_reply_value(c, r, 2)      # a string or number alone
+        elif r[0] == 0:
+            script_reply_value(c, r[1], r[2])
+        else:
+            _fn_engine.finish(c, r[0], r[1], f.name)
     except Exception as exc:
         if _log_exception is not None:
             _log_exception("Error in function: %r" % (exc,), True)
