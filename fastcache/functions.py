@@ -189,6 +189,9 @@ return load
 
 LOAD_TIMEOUT_MS = 500
 
+# shared.slowevalerr: FUNCTION KILL/STATS while an EVAL script (not a function) runs
+E_SLOW_EVAL = b"BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
 
 def _functions_lua_class(base):
     """The functions' Lua engine: a ScriptEngine whose count hook also stops a
@@ -624,6 +627,10 @@ def cmd_function_stats(c, argv):
     eng = functions_engine(c.server)
     running = None
     cur = core.functions_running()
+    if cur is None and core.script_state()[0]:
+        # an EVAL script is running (functionStatsCommand answers slowevalerr)
+        c.reply(Error(E_SLOW_EVAL))
+        return
     if cur is not None:
         running = {b"name": cur[0], b"command": cur[1], b"duration_ms": cur[2]}
     c.reply({b"running_script": running,
@@ -641,8 +648,7 @@ def cmd_function_kill(c, argv):
                       b"hard way using the SHUTDOWN NOSAVE command."))
     elif core.functions_running() is None:
         # an EVAL script is running: SCRIPT KILL is the way (shared.slowevalerr)
-        c.reply(Error(b"BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
-                      b"SHUTDOWN NOSAVE."))
+        c.reply(Error(E_SLOW_EVAL))
     else:
         core.script_request_kill()
         c.reply(Simple(b"OK"))

@@ -651,3 +651,25 @@ def test_function_load_that_never_ends_times_out(fdiff):
     fdiff.check("FUNCTION", "LOAD", lib("loop", "local i = 0 while true do i = i + 1 end"))
     fdiff.check("FUNCTION", "LOAD", lib("loop", "redis.register_function('f', function() return 1 end)"))
     fdiff.check("FCALL", "f", "0")
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_function_stats_and_kill_during_a_busy_eval_point_to_script_kill(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    c = RawClient(s.host, s.port)
+    out = []
+
+    def run():
+        d = RawClient(s.host, s.port)
+        out.append(d.call("EVAL", "local i = 0 while true do i = i + 1 end", "0", timeout=30))
+        d.close()
+    t = threading.Thread(target=run)
+    t.start()
+    time.sleep(0.5)
+    busy = b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+    assert c.call("FUNCTION", "STATS", timeout=10) == busy
+    assert c.call("FUNCTION", "KILL", timeout=10) == busy
+    assert c.call("SCRIPT", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    c.close()
