@@ -129,12 +129,16 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
             _lua_convert = saved_convert
             _lua_mkerr = saved_mkerr
             _fn_running = None
-            if script_kill_requested:
-                _fn_engine._arm_hook(True)     # the kill switched the hook to every line
+            killed = script_kill_requested
             script_running = False
             script_caller = None
             script_timedout = False
             script_kill_requested = False
+            if killed:
+                # the kill switched the hook to every line: re-arm it only now that
+                # nothing runs, or the line hook fires inside arm_hook, asks the
+                # engine, is told "kill" again and leaves the state killed
+                _fn_engine._arm_hook(True)
         if type(r) is not tuple:
             script_reply_value(c, r, 2)      # a string or number alone
         elif r[0] == 0:

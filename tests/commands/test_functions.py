@@ -541,6 +541,7 @@ def _busy_fcall(server, name, out):
 
 BUSY = lib("busy", """
 redis.register_function('spin', function() local i = 0 while true do i = i + 1 end end)
+redis.register_function('count', function() local i = 0 while i < 3000000 do i = i + 1 end return i end)
 redis.register_function('spinw', function()
   redis.call('set', 'w', '1')
   local t = redis.call('time') local s = tonumber(t[1])
@@ -567,6 +568,8 @@ def test_busy_function_is_killed_by_function_kill(server_factory, kind):
     t.join(10)
     assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
     assert c.call("FUNCTION", "KILL") == b"-NOTBUSY No scripts in execution right now.\r\n"
+    # the next function runs to its end (the kill does not stick to the Lua state)
+    assert c.call("FCALL", "count", "0", timeout=20) == b":3000000\r\n"
     c.close()
 
 
