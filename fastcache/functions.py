@@ -216,10 +216,12 @@ def _parse_metadata(code: bytes):
     The body keeps the shebang's newline so line numbers match the reference."""
     if not code.startswith(b"#!"):
         raise ValueError(b"ERR Missing library metadata")
+    # strchr on the C string: a NUL before the newline hides it
     nl = code.find(b"\n")
-    if nl < 0:
+    z = code.find(b"\0")
+    if nl < 0 or 0 <= z < nl:
         raise ValueError(b"ERR Invalid library metadata")
-    parts = code[:nl].split()
+    parts = _split_args(code[:nl])
     if not parts:
         raise ValueError(b"ERR Invalid library metadata")
     engine = parts[0][2:]
@@ -234,6 +236,69 @@ def _parse_metadata(code: bytes):
     if name is None:
         raise ValueError(b"ERR Library name was not given")
     return engine, name, code[nl:]
+
+
+_SPACE = b" \t\n\r\x0b\x0c"
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def _split_args(line: bytes):
+    """Redis's sdssplitargs: whitespace-separated tokens, "double quotes" with
+    \\xHH and \\n-style escapes, 'single quotes'; None on unbalanced quotes or a
+    closing quote not followed by a space."""
+    out = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in _SPACE:
+            i += 1
+        if i >= n:
+            return out
+        cur = bytearray()
+        inq = insq = False
+        while True:
+            ch = line[i] if i < n else 0
+            nxt = line[i + 1] if i + 1 < n else 0
+            if inq:
+                if ch == 92 and nxt == 120 and i + 3 < n and line[i + 2] in _HEX and line[i + 3] in _HEX:
+                    cur.append(int(line[i + 2:i + 4], 16))
+                    i += 3
+                elif ch == 92 and nxt:
+                    i += 1
+                    cur.append(_ESCAPES.get(nxt, nxt))
+                elif ch == 34:
+                    if nxt and nxt not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                elif not ch:
+                    return None
+                else:
+                    cur.append(ch)
+            elif insq:
+                if ch == 92 and nxt == 39:
+                    i += 1
+                    cur.append(39)
+                elif ch == 39:
+                    if nxt and nxt not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                elif not ch:
+                    return None
+                else:
+                    cur.append(ch)
+            else:
+                if ch in (32, 10, 13, 9, 0):
+                    break
+                if ch == 34:
+                    inq = True
+                elif ch == 39:
+                    insq = True
+                else:
+                    cur.append(ch)
+            i += 1
+        out.append(bytes(cur))
 
 
 def _valid_name(name: bytes) -> bool:

@@ -121,6 +121,17 @@ def test_function_load_registration_and_errors_match(fdiff, body):
     "#!lua  name=x \nredis.register_function('f', function() end)",
     "#!LUA NAME=x\nredis.register_function('f', function() end)",
     "",
+    # the shebang is split like redis-cli input (sdssplitargs): quotes and escapes
+    '#!lua name="x"\nredis.register_function(\'f\', function() end)',
+    "#!lua name='x'\nredis.register_function('f', function() end)",
+    '#!lua "name=x"\nredis.register_function(\'f\', function() end)',
+    '#!lua name="x\nredis.register_function(\'f\', function() end)',
+    '#!lua name="x"y\nredis.register_function(\'f\', function() end)',
+    '#!lua name="\\x41b"\nredis.register_function(\'f\', function() end)',
+    '#!"lua" name=x\nredis.register_function(\'f\', function() end)',
+    "#!lua\tname=x\nredis.register_function('f', function() end)",
+    "#! lua name=x\nredis.register_function('f', function() end)",
+    "#!lua name=x\x00y\nredis.register_function('f', function() end)",
 ])
 def test_function_load_metadata_errors_match(fdiff, code):
     fdiff.check("FUNCTION", "LOAD", code)
