@@ -473,12 +473,13 @@ class FunctionsEngine:
             t = payload[pos]
             pos += 1
             if t == RDB_OPCODE_FUNCTION:
-                raise ValueError(b"ERR Pre-GA function format not supported")
+                # the pre-GA record (engine name first): 7.0.15 fails on it so
+                raise ValueError(b"ERR Failed loading engine name")
             if t != RDB_OPCODE_FUNCTION2:
                 raise ValueError(b"ERR given type is not a function")
             r = core.rdb_decode_string(payload, pos)
             if r is None or r[1] > end:
-                raise ValueError(b"ERR failed loading the given functions payload")
+                raise ValueError(b"ERR Failed loading library payload")
             code, pos = r
             self.create(code, False, (libs, funcs))
         if policy == b"flush":

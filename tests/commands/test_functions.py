@@ -687,3 +687,18 @@ def test_function_stats_and_kill_during_a_busy_eval_point_to_script_kill(server_
     t.join(10)
     assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
     c.close()
+
+
+def test_function_restore_of_malformed_payloads(fdiff):
+    from fastcache._core import core
+    seal = core.dump_payload_seal
+    code = b"#!lua name=x\nredis.register_function('f', function() return 1 end)"
+    enc = core.rdb_encode_string(code)
+    bodies = [b"\xf5" + enc[:10], b"\xf5", b"\xf5" + enc + b"\xf5", b"\xf6" + enc,
+              b"\xf5" + core.rdb_encode_string(b"#!lua name=x\nsyntax error"), b"\xf5" + enc + b"\xf5" + enc,
+              b"\xf5" + core.rdb_encode_string(b"return 1"), b"\x00" + enc]
+    for body in bodies:
+        fdiff.check("FUNCTION", "RESTORE", seal(body))
+        fdiff.check("FUNCTION", "LIST")
+    p = seal(b"\xf5" + enc)
+    fdiff.check("FUNCTION", "RESTORE", p[:-10] + b"\x0b\x00" + p[-8:])
