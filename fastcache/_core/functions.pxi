@@ -57,6 +57,10 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
     cdef bytes key
     cdef tuple args
     cdef object f, r, saved_convert, saved_mkerr
+    # FCALL is skip_monitor: Redis feeds it to MONITOR itself, first, so that it
+    # shows before the commands its function runs (and even when it fails)
+    if FC_UNLIKELY(n_monitors > 0):
+        feed_monitors(c)
     if prop_on:
         prop_begin_override(c)
     if _fn_run is None:

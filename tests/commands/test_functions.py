@@ -702,3 +702,21 @@ def test_function_restore_of_malformed_payloads(fdiff):
         fdiff.check("FUNCTION", "LIST")
     p = seal(b"\xf5" + enc)
     fdiff.check("FUNCTION", "RESTORE", p[:-10] + b"\x0b\x00" + p[-8:])
+
+
+def test_monitor_shows_fcall_before_the_commands_it_runs(fdiff, ref_server, fc_server):
+    import re
+    fdiff.check("FUNCTION", "LOAD", lib("mon", "redis.register_function('mf', function(k, a) "
+                                              "return redis.call('set', k[1], a[1]) end)"))
+    seen = []
+    for server, client in ((ref_server, fdiff.ref), (fc_server, fdiff.fc)):
+        m = RawClient(server.host, server.port)
+        assert m.call("MONITOR") == b"+OK\r\n"
+        client.call("FCALL", "mf", "1", "k", "v")
+        client.call("FCALL", "nosuch", "0")
+        time.sleep(0.2)
+        lines = [re.sub(rb"^\+[0-9.]+ \[0 [^\]]+\] ", b"", x)
+                 for x in m.read_available(0.5).split(b"\r\n") if x]
+        seen.append(lines)
+        m.close()
+    assert seen[0] == seen[1] == [b'"FCALL" "mf" "1" "k" "v"', b'"set" "k" "v"', b'"FCALL" "nosuch" "0"']
