@@ -361,12 +361,15 @@ class FunctionsEngine:
         # A ScriptEngine binds its state's converters (redis.call replies) and its
         # script cache (the EVALSHA fast path) into script.pxi when created; the
         # EVAL engine's must be the bound ones outside FCALL.
+        # (and, when redis.call runs through lupa's Lua C API, the state the
+        # EVALSHA fast path calls into: installing the C calls records it)
         from fastcache import scripting
         ev = scripting._engine
         if ev is not None:
             core.script_bind_lua(ev._convert, ev._mkerr)
-            if hasattr(core, "script_bind_cache"):
-                core.script_bind_cache(ev.scripts, ev._run)
+            core.script_bind_cache(ev.scripts, ev._run)
+            if getattr(ev, "c_calls", False):
+                core.script_install_c_calls(ev.runtime, scripting._lua.__file__)
 
     # ---- creating libraries ----
     def create(self, code: bytes, replace=False, into=None):

@@ -5,12 +5,15 @@ One real Lua 5.1 state (lupa.lua51) holds the sandbox: Redis's globals only, the
 ones.  Scripts are compiled once (chunk name ``@user_script``, so Lua's messages say
 ``user_script:LINE:``) and cached by the SHA1 of their body.
 
-Crossing the Lua/Python boundary is the cost to keep low:
-  - redis.call/redis.pcall are Lua functions around ONE Cython entry
-    (core.script_call) that returns (kind, value); simple replies come back as Lua
-    values, aggregates as raw RESP that a small Lua parser turns into tables;
-  - a script's return value is turned into RESP by Lua code when it is a table (one
-    bytes object crosses back), and by C for scalars;
+Crossing the Lua/Python boundary is the cost to keep low (script.pxi):
+  - redis.call/redis.pcall are Lua C closures over lupa's own Lua C API (found and
+    verified at start-up; the Python entries core.script_call/script_pcall are the
+    fallback): arguments go from the Lua stack to the script client's argv, and
+    int/bulk/nil/bool replies are pushed as Lua values without Python objects;
+    other replies are parsed into tables by a small Lua RESP parser;
+  - EVALSHA of a cached script calls the Lua runner through the C API too, and a
+    string or number result is replied from C; table results are turned into RESP
+    by Lua code (one string crosses back), errors and the rest by Python;
   - KEYS/ARGV are built by the Lua runner from the call's arguments.
 
 The engine is reusable for FUNCTION/FCALL: `compile(body, chunkname)` gives a Lua
@@ -21,11 +24,14 @@ Busy scripts: a Lua count hook (installed before `debug` is hidden) checks the
 elapsed time every HOOK_INSTRUCTIONS instructions.  Past busy-reply-threshold it
 serves the other clients directly from their sockets (Redis's
 processEventsWhileBlocked), so they get -BUSY and can send SCRIPT KILL or SHUTDOWN
-NOSAVE.  New connections wait in the listen backlog until the script ends.
+NOSAVE.  Connections that arrive meanwhile are accepted from a dup of the listening
+socket, served the same way, and handed to the event loop when the script ends.
+Only TCP listeners are polled: a new unix-socket connection waits in its backlog.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 
 from fastcache._core import core
 from fastcache.respvalue import Error, Simple
@@ -132,7 +138,11 @@ local function convert(k, v)
   return (parse(v, 1))
 end
 
-local function mkerr(m) return {err = m} end
+local function mkerr(m, from_reply)
+  -- an error a command replied is already in errorstats (ignore_err_stats_update)
+  if from_reply then return {err = m, ignore_err_stats_update = true} end
+  return {err = m}
+end
 
 -- ---- Lua -> RESP (table results) ----
 local function nocrlf(s) return (gsub(s, '[\r\n]', ' ')) end
@@ -152,7 +162,16 @@ ser = function(v, out, cr)
     else out[#out + 1] = v and ':1\r\n' or ':0\r\n' end
   elseif t == 'table' then
     local f = rawget(v, 'err')
-    if type(f) == 'string' then out[#out + 1] = '-' .. nocrlf(f) .. '\r\n'; return end
+    if type(f) == 'string' then
+      f = nocrlf(f)
+      out[#out + 1] = '-' .. f .. '\r\n'
+      -- errors in the reply are counted in errorstats by Python (run's 4th value)
+      local errs = out.errs
+      if not errs then errs = {}; out.errs = errs end
+      errs[#errs + 1] = f
+      errs[#errs + 1] = rawget(v, 'ignore_err_stats_update') and true or false
+      return
+    end
     f = rawget(v, 'ok')
     if type(f) == 'string' then out[#out + 1] = '+' .. nocrlf(f) .. '\r\n'; return end
     f = rawget(v, 'double')
@@ -218,7 +237,7 @@ local function errh(err)
     i = dbg.getinfo(level, 'nSl')
   end
   if type(err) == 'userdata' then
-    err = {err = pyerr()}          -- raised by a Python library function
+    err = mkerr(pyerr())           -- raised by a Python library function
   elseif type(err) ~= 'table' then
     err = {err = 'ERR ' .. tostring(err)}
   end
@@ -245,9 +264,29 @@ local function run(f, cr, nkeys, ...)
   if t == 'table' then
     local out = {}
     ser(r, out, cr)
-    return 1, concat(out), sresp
+    return 1, concat(out), sresp, out.errs
   end
   return 0, r, sresp
+end
+
+-- the C fast path of EVALSHA (script.pxi) calls run_c with the SHA: a string
+-- or number result comes back alone; anything else is left in `last` for
+-- Python (ScriptEngine.finish_last) and true is returned
+local fns = {}            -- sha -> compiled function (ScriptEngine.load keeps it)
+local last = {}
+local function run_c(sha, cr, nkeys, ...)
+  local f = fns[sha]
+  if not f then return false end
+  local a, b, c, d = run(f, cr, nkeys, ...)
+  -- run gives one value only for a string or number result (else kind, value, resp)
+  if c == nil then return a end
+  last[1], last[2], last[3], last[4] = a, b, c, d
+  return true
+end
+local function take_last()
+  local a, b, c, d = last[1], last[2], last[3], last[4]
+  last[1], last[2], last[3], last[4] = nil, nil, nil, nil
+  return a, b, c, d
 end
 
 -- ---- the redis library ----
@@ -314,7 +353,7 @@ local function fixpcall(ok, ...)
     local m = rawget(e, 'err')
     if type(m) == 'string' then return false, m end
   elseif type(e) == 'userdata' then
-    return false, pyerr()
+    return false, (pyerr())
   end
   return false, ...
 end
@@ -365,7 +404,7 @@ end
 
 local function setresp_lua(r) sresp = r end
 
-return run, redis, safe_pcall, errh, arm_hook, compile, {env, genv}, sb_loadstring, sb_load, convert, mkerr, setresp_lua
+return run, redis, safe_pcall, errh, arm_hook, compile, {env, genv}, sb_loadstring, sb_load, convert, mkerr, setresp_lua, {fns, run_c, take_last}
 """
 
 _LUA_SANDBOX = rb"""
@@ -498,6 +537,7 @@ class _RedisLib:
         if not isinstance(fl, (int, float)) or isinstance(fl, bool) or fl not in (0, 1, 2, 3):
             core.script_raise(b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, "
                               b"REPL_ALL or REPL_NONE.")
+        core.script_set_repl(int(fl))
 
 
 class _Rand48:
@@ -565,6 +605,8 @@ class ScriptEngine:
         self.rand = _Rand48()
         self.scripts = {}           # sha (lowercase hex bytes) -> _Script
         self.body_bytes = 0
+        self.adopted = []            # (client, socket) accepted during a busy script
+        self._listen_dups = {}       # listening fd -> dup'd socket used to accept then
         self._new_state()
 
     # ---- Lua state ----
@@ -586,7 +628,7 @@ class ScriptEngine:
         support = loadstring(_LUA_SUPPORT, b"=fastcache")
         lib = _RedisLib(self)
         (self._run, redis, safe_pcall, errh, self._arm_hook, self._compile, env, sb_loadstring,
-         sb_load, convert, mkerr, self._setresp_lua) = support(
+         sb_load, convert, mkerr, self._setresp_lua, cpath) = support(
             core.script_call, core.script_pcall, self._hook, self.rand.random, self.rand.seed,
             self._check_cmd, core.script_take_error)
         for name in ("sha1hex", "log", "setresp", "set_repl"):
@@ -600,11 +642,57 @@ class ScriptEngine:
         allowed = rt.table_from({k: True for k in ALLOWED_GLOBALS})
         loadstring(_LUA_SANDBOX, b"=fastcache")(env, redis, safe_pcall, errh, sb_loadstring, sb_load,
                                                 allowed)
+        # redis.call/redis.pcall as C closures when lupa's Lua C API is reachable
+        # (script.pxi); the Python entries stay otherwise
+        g = rt.globals()
+        g[b"__fc_redis"] = redis
+        g[b"__fc_convert"] = convert
+        g[b"__fc_mkerr"] = mkerr
+        self._fns, g[b"__fc_run_c"], self._take_last = cpath[1], cpath[2], cpath[3]
+        self.c_calls = bool(core.script_install_c_calls(rt, _lua.__file__))
         # the count hook stays armed for the life of the state (no per-call cost
         # beyond one check every HOOK_INSTRUCTIONS instructions)
         self._arm_hook(True)
         core.script_bind_cache(self.scripts, self._run)
         self._tbl_type = _lua.lua_type
+
+    def _accept_during_busy(self):
+        """Accept connections that arrive while a script is busy, so that a new
+        client (redis-cli SCRIPT KILL) is answered; they are served from their fd
+        here and handed to the event loop when the script ends (after_busy)."""
+        import socket
+        listeners = getattr(self.server, "tcp_listeners", None) or {}
+        for key, listener in list(listeners.items()):
+            for ls in list(getattr(listener, "sockets", ()) or ()):
+                lsock = self._listen_dups.get(ls.fileno())
+                if lsock is None:
+                    lsock = socket.socket(fileno=os.dup(ls.fileno()))
+                    lsock.setblocking(False)
+                    self._listen_dups[ls.fileno()] = lsock
+                while True:
+                    try:
+                        conn, addr = lsock.accept()
+                    except OSError:
+                        break
+                    conn.setblocking(False)
+                    c = self.server.make_client()
+                    c.addr = addr
+                    core.script_adopt_fd(c, conn.fileno())
+                    self.adopted.append((c, conn))
+
+    def after_busy(self):
+        """The busy script ended: the event loop takes over the connections
+        accepted meanwhile."""
+        adopted, self.adopted = self.adopted, []
+        for lsock in self._listen_dups.values():
+            lsock.close()
+        self._listen_dups.clear()
+        loop = getattr(self.server, "loop", None)
+        for c, conn in adopted:
+            if loop is None:
+                conn.close()
+                continue
+            loop.create_task(loop.connect_accepted_socket(lambda c=c: c, conn))
 
     def _threshold(self):
         # busy-reply-threshold (alias lua-time-limit), read when the hook fires
@@ -635,6 +723,7 @@ class ScriptEngine:
             raise ValueError(b"ERR Error compiling script (new function): " + _tobytes(err))
         s = _Script(sha, body, fn, flags)
         self.scripts[sha] = s
+        self._fns[sha] = fn          # for the C fast path of EVALSHA
         self.body_bytes += len(body)
         return s
 
@@ -676,25 +765,41 @@ class ScriptEngine:
         core.script_begin(c, ro)
         try:
             r = self._run(fn, c.resp, numkeys, *args)
-            kind, val, sresp = r if type(r) is tuple else (0, r, 2)
+            if type(r) is not tuple:
+                r = (0, r, 2)
+            kind, val, sresp = r[0], r[1], r[2]
         finally:
             if core.script_kill_requested_p():
                 self._arm_hook(True)     # the kill switched the hook to every line
+            if core.script_state()[2]:
+                self.after_busy()
             core.script_end()
         if kind == 0:
             core.script_reply_result(c, val, sresp)
         else:
-            self.finish(c, kind, val, name)
+            self.finish(c, r, name)
 
-    def finish(self, c, kind, val, name):
-        """Reply a table result (kind 1: RESP serialized by Lua) or an error (kind 2)."""
-        if kind == 1:
-            if val[:1] == b"-":
-                core.script_reply_error(c, val[1:-2])
-            else:
-                c.reply_raw(val)
+    def finish_last(self, c, name):
+        """The C fast path's non-scalar result (left in Lua by run_c)."""
+        r = self._take_last()
+        if r[0] == 0:
+            core.script_reply_result(c, r[1], r[2])
         else:
-            core.script_reply_error(c, self._error_text(val, name))
+            self.finish(c, r, name)
+
+    def finish(self, c, r, name):
+        """Reply a table result (kind 1: RESP serialized by Lua, with the errors it
+        holds to count) or an error (kind 2), from the runner's values `r`."""
+        if r[0] == 1:
+            c.reply_raw(r[1])
+            errs = r[3] if len(r) > 3 else None
+            if errs is not None:
+                vals = [errs[i] for i in range(1, len(errs) + 1)]
+                for i in range(0, len(vals), 2):
+                    core.script_count_error(c, vals[i], not vals[i + 1])
+        else:
+            msg, count = self._error_text(r[1], name)
+            core.script_reply_error(c, msg, count)
 
     def _error_text(self, err, name):
         # {err=..., source=..., line=...} -> "<err> script: <name>, on <source>:<line>."
@@ -706,8 +811,8 @@ class ScriptEngine:
                 msg = b"ERR " + _tobytes(msg)
             if source is not None and line is not None:
                 msg += b" script: " + name + b", on " + _tobytes(source) + b":" + _tobytes(line) + b"."
-            return msg
-        return b"ERR Error running script, " + _tobytes(err)
+            return msg, not err[b"ignore_err_stats_update"]
+        return b"ERR Error running script, " + _tobytes(err), True
 
     def _hook(self):
         """Count hook: True when the script must be killed."""
@@ -723,7 +828,8 @@ class ScriptEngine:
             logger.warning("Slow script detected: still in execution after %d milliseconds. "
                            "You can try killing the script using the SCRIPT KILL command." % elapsed)
         if self.server is not None:
-            core.script_serve_busy(list(self.server.clients.values()))
+            self._accept_during_busy()
+            core.script_serve_busy(list(self.server.clients.values()) + [a[0] for a in self.adopted])
         # SHUTDOWN NOSAVE served above: stop the script so the loop can run the
         # shutdown it scheduled (the caller's connection is closed with the rest)
         if self.server is not None and getattr(self.server, "shutdown_requested", None) is not None:

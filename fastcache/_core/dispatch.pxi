@@ -298,8 +298,7 @@ cdef void execute_command(ClientBase c):
     # allow_busy (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE ...), as Redis's
     # processCommand does for a timed-out script.
     if FC_UNLIKELY(script_timedout) and busy_rejects(c, cmd):
-        cmd.rejected_calls += 1
-        add_reply_error(c, E_BUSY)
+        reject_command(c, cmd, E_BUSY)
         return
     # CLIENT PAUSE (server_cmds.pxi): postpone the command, not the client's
     # later input; it re-runs, in arrival order, when the pause ends.  An EXEC

@@ -131,9 +131,6 @@ cdef const char *E_MISCONF = (b"-MISCONF Redis is configured to save RDB snapsho
                               b"instance is configured to report errors during writes if RDB snapshotting fails "
                               b"(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
                               b"the RDB error.\r\n")
-# ---- scripting (script.pxi, fastcache/scripting.py) ----
-cdef const char *E_SCRIPT_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
-cdef const char *E_SCRIPT_NUMKEYS_NEG = b"-ERR Number of keys can't be negative\r\n"
 # ---- transactions (multi.pxi) ----
 cdef const char *E_MULTI_NESTED = b"-ERR MULTI calls can not be nested\r\n"
 cdef const char *E_EXEC_NO_MULTI = b"-ERR EXEC without MULTI\r\n"
@@ -145,6 +142,9 @@ cdef const char *E_EXECABORT = b"-EXECABORT Transaction discarded because of pre
 cdef const char *E_EXECABORT_BECAUSE = b"EXECABORT Transaction discarded because of: "
 # ---- loading (a dataset is being loaded at start-up: processCommand's gate) ----
 cdef const char *E_LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
+# ---- scripting (script.pxi, fastcache/scripting.py) ----
+cdef const char *E_SCRIPT_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
+cdef const char *E_SCRIPT_NUMKEYS_NEG = b"-ERR Number of keys can't be negative\r\n"
 # ---- functions (functions.pxi, fastcache/functions.py) ----
 cdef const char *E_FCALL_NOT_FOUND = b"-ERR Function not found\r\n"
 cdef const char *E_FCALL_BAD_NUMKEYS = b"-ERR Bad number of keys provided\r\n"

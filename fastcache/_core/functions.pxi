@@ -49,7 +49,8 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
     The whole call stays here (one Lua call, scalar replies written from C) like
     the EVALSHA fast path; FCALL itself is never propagated, only its effects."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
-    global script_kill_requested, script_start_ms, _lua_convert, _lua_mkerr, _fn_running
+    global script_kill_requested, script_start_ms, script_repl_none, _lua_convert, _lua_mkerr
+    global _fn_running
     cdef const char *p = c.argv[1]
     cdef size_t n = c.argvlen[1]
     cdef size_t i
@@ -57,6 +58,7 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
     cdef bytes key
     cdef tuple args
     cdef object f, r, saved_convert, saved_mkerr
+    cdef bint killed, timedout
     # FCALL is skip_monitor: Redis feeds it to MONITOR itself, first, so that it
     # shows before the commands its function runs (and even when it fails)
     if FC_UNLIKELY(n_monitors > 0):
@@ -121,6 +123,7 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
         script_wrote = False
         script_timedout = False
         script_kill_requested = False
+        script_repl_none = False
         script_start_ms = fc_mstime()
         saved_convert = _lua_convert
         saved_mkerr = _lua_mkerr
@@ -134,6 +137,7 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
             _lua_mkerr = saved_mkerr
             _fn_running = None
             killed = script_kill_requested
+            timedout = script_timedout
             script_running = False
             script_caller = None
             script_timedout = False
@@ -143,12 +147,14 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
                 # nothing runs, or the line hook fires inside arm_hook, asks the
                 # engine, is told "kill" again and leaves the state killed
                 _fn_engine._arm_hook(True)
+            if timedout:
+                _fn_engine.after_busy()      # connections accepted while busy
         if type(r) is not tuple:
             script_reply_value(c, r, 2)      # a string or number alone
         elif r[0] == 0:
             script_reply_value(c, r[1], r[2])
         else:
-            _fn_engine.finish(c, r[0], r[1], f.name)
+            _fn_engine.finish(c, r, f.name)
     except Exception as exc:
         if _log_exception is not None:
             _log_exception("Error in function: %r" % (exc,), True)

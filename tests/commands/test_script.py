@@ -26,8 +26,6 @@ def _busy_script_run(server, body, out):
 def test_busy_script_gets_busy_replies_and_script_kill(server_factory, kind):
     s = server_factory(kind, ["--busy-reply-threshold", "100"])
     out = []
-    # connected before the script starts: fastcache serves existing connections
-    # during a busy script; new ones wait in the accept backlog until it ends
     c = RawClient(s.host, s.port)
     t = threading.Thread(target=_busy_script_run, args=(s, "local i = 0 while true do i = i + 1 end", out))
     t.start()
@@ -105,6 +103,12 @@ def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
         ("redis.call('del','nokey') return 1", "0"),                 # no change: nothing
         ("redis.pcall('incr','a','b') redis.call('lpush','l','1','2') "
          "return redis.call('rpop','l')", "0"),
+        # set_repl(REPL_NONE): the write between is not propagated
+        ("redis.set_repl(redis.REPL_NONE) redis.call('set','q','1') "
+         "redis.set_repl(redis.REPL_ALL) return redis.call('set','r','1')", "0"),
+        ("redis.set_repl(redis.REPL_NONE) return redis.call('set','q','2')", "0"),
+        ("return redis.call('set','q','3')", "0"),                   # reset per script
+        ("return redis.call('script','load','return 1')", "0"),
     ]
     for s in scripts:
         assert ref.call("EVAL", *s) == fc.call("EVAL", *s)
@@ -113,3 +117,22 @@ def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
     assert [list(x) for x in parse_all(fc_raw)] == [list(x) for x in parse_all(ref_raw)]
     ref.close()
     fc.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_a_client_that_connects_during_a_busy_script_is_served(server_factory, kind):
+    """New connections are accepted while the script runs (redis-cli SCRIPT KILL
+    from a fresh connection works), and keep working after it ends."""
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    t = threading.Thread(target=_busy_script_run, args=(s, "while true do end", out))
+    t.start()
+    time.sleep(0.5)
+    c = RawClient(s.host, s.port)
+    assert c.call("PING", timeout=10).startswith(b"-BUSY ")
+    assert c.call("SCRIPT", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.call("SET", "k", "v", timeout=10) == b"+OK\r\n"
+    assert c.call("GET", "k", timeout=10) == b"$1\r\nv\r\n"
+    c.close()

@@ -95,7 +95,8 @@ CALLS = [
     "return redis.call('echo', 12345678901234567890)", "return redis.call('echo', 1/0)",
     "return redis.call('echo', 100)", "return redis.call('echo', 0.1)",
     "return redis.call('echo', 1e15)", "return redis.call('echo', 123456789012)",
-    "return redis.call('eval', 'return 1', 0)",
+    "return redis.call('subscribe','x')", "return redis.call('multi')", "return redis.call('exec')",
+    "return redis.call('eval', 'return 1', 0)", "return redis.call('watch', 'k')",
     "return redis.call('blpop', 'l', 0)", "return redis.call('script', 'load', 'return 1')",
     "return redis.call('client', 'id')",
     "local r = redis.pcall('nosuch') return {type(r), r.err}",
@@ -309,3 +310,43 @@ def test_monitor_shows_script_commands_as_lua(fc_server, fc):
         assert b'[0 lua] "incr" "ctr"' in lines
     finally:
         mon.close()
+
+
+def _stats(client):
+    def lines(section, prefix):
+        text = client.call("INFO", section).decode()
+        return sorted(x for x in text.split("\r\n") if x.startswith(prefix))
+    errs = lines("errorstats", "errorstat_")
+    cmds = [x.split(",usec=")[0] + "," + x.split(",rejected_calls=")[1]
+            for x in lines("commandstats", "cmdstat_") if x.startswith(("cmdstat_eval:", "cmdstat_incr:"))]
+    total = [x for x in lines("stats", "total_error_replies")]
+    return errs, cmds, total
+
+
+def test_script_errors_count_in_errorstats_like_redis(diff, ref, fc):
+    """A command's error raised or returned by a script is counted once (when the
+    command replied it); the script's other errors and errors nested in a table
+    result are counted; the EVAL fails when its reply is or holds an error."""
+    diff.check("CONFIG", "RESETSTAT")
+    diff.check("SET", "s", "x")
+    for body in ["return redis.call('incr','s')", "return redis.pcall('incr','s')",
+                 "local r = redis.pcall('incr','s') return 1", "return {err='MYERR x'}",
+                 "error('x')", "return redis.call('nosuch')", "return {1,{err='INNER x'}}",
+                 "return {1,redis.pcall('incr','s')}", "return 1"]:
+        diff.check("EVAL", body, "0")
+    assert _stats(ref) == _stats(fc)
+
+
+@pytest.mark.parametrize("resp", [2, 3])
+def test_evalsha_replies_every_kind_of_result_like_eval(diff, resp):
+    """EVALSHA's C fast path (scalars) and its fallback (tables, errors, nil,
+    booleans) give the same bytes as the reference."""
+    if resp == 3:
+        diff.hello3()
+    diff.check("SET", "s", "x")
+    for body in RETURNS + CALLS[:12] + ["redis.setresp(3) return true", "return redis.call('incr', KEYS[1])"]:
+        diff.check("SCRIPT", "LOAD", body)
+        diff.check("EVALSHA", sha(body), "1", "ctr")
+        diff.check("EVALSHA_RO", sha(body).upper(), "1", "ctr")
+    diff.check("SCRIPT", "FLUSH")
+    diff.check("EVALSHA", sha("return 1"), "0")
