@@ -720,3 +720,22 @@ def test_monitor_shows_fcall_before_the_commands_it_runs(fdiff, ref_server, fc_s
         seen.append(lines)
         m.close()
     assert seen[0] == seen[1] == [b'"FCALL" "mf" "1" "k" "v"', b'"set" "k" "v"', b'"FCALL" "nosuch" "0"']
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_evalsha_keeps_working_after_the_functions_state_is_created(server_factory, kind):
+    s = server_factory(kind)
+    c = RawClient(s.host, s.port)
+    sha = parse(c.call("SCRIPT", "LOAD", "return {KEYS[1], redis.call('incr', KEYS[1])}"))
+    sha2 = parse(c.call("SCRIPT", "LOAD", "return redis.call('incr', KEYS[1])"))
+    assert c.call("EVALSHA", sha, "1", "n") == b"*2\r\n$1\r\nn\r\n:1\r\n"
+    assert c.call("FUNCTION", "LOAD", lib("a", "redis.register_function('f', function(k) "
+                                             "return redis.call('incr', k[1]) end)")) == b"$1\r\na\r\n"
+    assert c.call("EVALSHA", sha, "1", "n") == b"*2\r\n$1\r\nn\r\n:2\r\n"
+    assert c.call("EVALSHA", sha2, "1", "n") == b":3\r\n"
+    assert c.call("FCALL", "f", "1", "n") == b":4\r\n"
+    assert c.call("EVALSHA", sha2, "1", "n") == b":5\r\n"
+    assert c.call("SCRIPT", "FLUSH") == b"+OK\r\n"
+    assert c.call("FCALL", "f", "1", "n") == b":6\r\n"
+    assert c.call("EVAL", "return redis.call('incr', KEYS[1])", "1", "n") == b":7\r\n"
+    c.close()
