@@ -2,10 +2,15 @@
 #
 # Design note.  Libraries, their Lua state and FUNCTION * live in Python
 # (fastcache/functions.py, an admin path).  This area holds what must be C:
-#   - the FCALL / FCALL_RO procs: they switch the command's propagation to
-#     "effects only" (prop_begin_override: Redis never propagates FCALL itself,
-#     only the writes its function makes, as one MULTI/EXEC unit) and hand the
-#     call to the engine with one Python call;
+#   - the FCALL / FCALL_RO procs: they feed MONITOR first (FCALL is
+#     skip_monitor), switch the command's propagation to "effects only"
+#     (prop_begin_override: Redis never propagates FCALL itself, only the writes
+#     its function makes, as one MULTI/EXEC unit), then look the function up in
+#     the engine's index, check numkeys and the _RO rule, set script.pxi's run
+#     state (BUSY, KILL, read-only) and call the functions' Lua runner once;
+#     scalar results are replied from here, tables and errors by the engine.
+#     Before the functions' Lua state exists (no library loaded yet) the engine's
+#     Python path answers instead;
 #   - helpers that let the Python side speak RDB: an RDB string (LZF-compressed
 #     when rdbcompression is on, like rdbSaveRawString), the DUMP-payload
 #     trailer (RDB version + CRC64, as DUMP writes it) and its check, and the
