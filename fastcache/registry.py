@@ -19,6 +19,7 @@ HANDLER_MODULES = (
     "fastcache.connection",
     "fastcache.admin",
     "fastcache.scripting",
+    "fastcache.functions",
 )
 
 

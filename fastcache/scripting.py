@@ -634,6 +634,9 @@ class ScriptEngine:
         for name in ("sha1hex", "log", "setresp", "set_repl"):
             redis[name.encode()] = getattr(lib, name)
         core.script_bind_lua(convert, mkerr)
+        # functions.py runs a second engine (its own Lua state, as Redis's
+        # functions have) and rebinds these around each FCALL
+        self._convert, self._mkerr, self._env = convert, mkerr, env
         redis[b"REDIS_VERSION"] = REDIS_VERSION
         redis[b"REDIS_VERSION_NUM"] = REDIS_VERSION_NUM
         allowed = rt.table_from({k: True for k in ALLOWED_GLOBALS})

@@ -456,6 +456,12 @@ def rewrite_commands(str path, long long timestamp=0, object progress=None):
         out_write(&o, b"#TS:", 4)
         out_write(&o, num, nl)
         out_write(&o, b"\r\n", 2)
+    # rewriteFunctions: every function library as FUNCTION LOAD <code>, before
+    # the databases (functions.py binds the library store, see rdb.pxi)
+    if _rdb_functions_get is not None:
+        for code in _rdb_functions_get():
+            out_write(&o, b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n", 28)
+            aw_bulk(&o, PyBytes_AS_STRING(code), PyBytes_GET_SIZE(code))
     for j in range(ndbs):
         db = &dbs[j]
         d = &db.keys

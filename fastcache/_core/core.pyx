@@ -42,6 +42,8 @@ include "conn.pxi"
 include "server_cmds.pxi"
 # script.pxi: scripting support (redis.call entry, EVAL procs, BUSY serving)
 include "script.pxi"
+# functions.pxi: FCALL procs and RDB helpers for Redis 7 functions (fastcache/functions.py)
+include "functions.pxi"
 include "cmdtable.pxi"
 # aof.pxi: group commit of replies (appendfsync always) and AOF replay
 include "aof.pxi"

@@ -145,3 +145,7 @@ cdef const char *E_LOADING = b"-LOADING Redis is loading the dataset in memory\r
 # ---- scripting (script.pxi, fastcache/scripting.py) ----
 cdef const char *E_SCRIPT_NUMKEYS_ARGS = b"-ERR Number of keys can't be greater than number of args\r\n"
 cdef const char *E_SCRIPT_NUMKEYS_NEG = b"-ERR Number of keys can't be negative\r\n"
+# ---- functions (functions.pxi, fastcache/functions.py) ----
+cdef const char *E_FCALL_NOT_FOUND = b"-ERR Function not found\r\n"
+cdef const char *E_FCALL_BAD_NUMKEYS = b"-ERR Bad number of keys provided\r\n"
+cdef const char *E_FCALL_RO_WRITE = b"-ERR Can not execute a script with write flag using *_ro command.\r\n"

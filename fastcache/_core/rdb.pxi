@@ -121,6 +121,13 @@ class RdbError(Exception):
 cdef bint rdb_compression = True
 cdef bint rdb_checksum = True
 
+# Function libraries (fastcache/functions.py, bound through functions.pxi's
+# rdb_set_functions_hooks): get() -> [library code, ...] for RDB save and the AOF
+# rewrite; set([code, ...]) replaces every library after a load (Redis empties
+# the functions with the data, then loads the file's).  None: no libraries.
+cdef object _rdb_functions_get = None
+cdef object _rdb_functions_set = None
+
 # ---- output ----------------------------------------------------------------------------
 
 ctypedef struct rdb_out:
@@ -1481,6 +1488,12 @@ def rdb_save(str path, object progress=None):
     nl = fc_ll2string(num, 32, <long long>fc_used_memory)
     rdb_save_aux(&o, "used-mem", num, nl)
     rdb_save_aux(&o, "aof-base", "0", 1)
+    # rdbSaveFunctions: every library as RDB_OPCODE_FUNCTION2 + its code, after
+    # the aux fields and before the databases (Redis 7.0's order)
+    if _rdb_functions_get is not None:
+        for code in _rdb_functions_get():
+            out_byte(&o, RDB_OPCODE_FUNCTION2)
+            rdb_save_raw_string(&o, PyBytes_AS_STRING(code), PyBytes_GET_SIZE(code))
     for j in range(ndbs):
         db = &dbs[j]
         d = &db.keys
@@ -1700,6 +1713,7 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
     cdef const char *why = NULL
     cdef const unsigned char *q
     aux = {}
+    functions = []
     empty_all_dbs()
     update_cached_time()
     load_progress_reset()
@@ -1772,17 +1786,16 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
             empty_all_dbs()
             raise RdbError("The RDB file contains AUX module data I can't load: no modules are supported")
         if t == RDB_OPCODE_FUNCTION2:
-            # a function library (its code as one string): functions aren't
-            # supported yet, so it is skipped with a log line
-            if not rdb_skip_string(&r):
+            # a function library (its code as one RDB string): collected, and
+            # loaded through fastcache/functions.py once the file checked out
+            if not rdb_load_string(&r, &k):
                 break
-            if _log_exception is not None:
-                _log_exception("Skipping a function library in the RDB file: functions are not supported yet",
-                               True)
+            functions.append(PyBytes_FromStringAndSize(k.s, k.n))
+            rstr_free(&k)
             continue
         if t == RDB_OPCODE_FUNCTION:
             empty_all_dbs()
-            raise RdbError("The RDB file contains functions (opcode %d), which are not supported" % t)
+            raise RdbError("Pre-GA function format not supported")
         if not rdb_is_object_type(t):
             empty_all_dbs()
             raise RdbError("Unknown RDB type %d (offset %d)" % (t, r.pos - 1))
@@ -1852,6 +1865,17 @@ cdef object rdb_load_buffer(const unsigned char *p, size_t size, object progress
                 raise RdbError("Wrong RDB checksum expected: (%016x) got: (%016x). Aborting now."
                                % (stored, crc))
         r.pos += 8
+    # the file's libraries replace the current ones (emptyData clears functions
+    # before a load); a library that fails to compile or register fails the
+    # load, as rdbFunctionLoad does
+    if _rdb_functions_set is not None:
+        try:
+            _rdb_functions_set(functions)
+        except ValueError as exc:
+            empty_all_dbs()
+            raise RdbError("Failed loading library: %s" % (exc.args[0].decode("utf-8", "replace")
+                                                           if exc.args and isinstance(exc.args[0], bytes)
+                                                           else exc))
     # "end": where the RDB image stops, so an AOF with an RDB preamble can replay
     # the commands that follow it (loadSingleAppendOnlyFile)
     return {"keys": keys, "expired_skipped": skipped, "rdb_version": ver, "aux": aux, "end": r.pos,
