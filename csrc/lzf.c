@@ -1,105 +1,130 @@
 /* lzf.c -- LZF compressor and decompressor, written from the format
  * description in lzf.h.
  *
- * Compressor: greedy LZ77 with a direct-mapped hash table of the last
- * position seen for each 3-byte prefix (2^14 slots of uint32 = 64 KiB).
- * Positions are stored +1 so that 0 means "empty" and the table can be
- * zeroed with memset.  A candidate is used if it lies within the 8 KiB
- * window and its first three bytes really match (hash collisions are
- * possible).  Pending literals are emitted lazily in runs of at most 32.
- * Every write is preceded by an explicit bound check against out_len, so
- * the function never overruns and reports 0 when the output does not fit.
+ * Compressor: greedy LZ77 over a direct-mapped table of the last position
+ * seen for each 3-byte hash; see the note below on why its decisions are
+ * liblzf's.  Every write is bounded by out_len: the function never overruns
+ * and reports 0 when the output does not fit.
  */
 #include "lzf.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#define FC_LZF_HLOG 14
+/* The match finder reproduces the decisions of liblzf 3.6 as Redis builds it
+ * (lzfP.h: HLOG 16, VERY_FAST, no INIT_HTAB, offsets in the hash table), so
+ * that DUMP payloads and RDB strings come out byte-identical to Redis's:
+ *  - the hash of the 3 bytes at p is IDX(h) = ((h >> 8) - h * 5) & 0xffff
+ *    with h = p[0] << 16 | p[1] << 8 | p[2] (only those bits survive);
+ *  - a candidate is taken when it is within 8 KiB, is not position 0 and its
+ *    3 bytes match; matches never cover the last 2 input bytes, except
+ *    through the 16-step fast path that liblzf runs when more than 16 bytes
+ *    could match (it compares without the length bound, see below);
+ *  - after a match, only the 2 positions before its end are hashed;
+ *  - the table is never cleared: like liblzf's uninitialised stack table, a
+ *    slot keeps the offset stored by an earlier call until overwritten, and a
+ *    stale offset that happens to satisfy the checks is used.  Redis's table
+ *    lives on its stack, so its stale slots are mostly earlier compressions'
+ *    offsets too; keeping ours across calls reproduces that (a fork child
+ *    inherits it as Redis's child inherits its stack).
+ * Literal runs are at most 32 bytes; a run header is reserved before its
+ * bytes and filled in when the run closes. */
+#define FC_LZF_HLOG 16
 #define FC_LZF_HSIZE (1u << FC_LZF_HLOG)
 #define FC_LZF_MAX_LIT 32u           /* bytes per literal run */
 #define FC_LZF_MAX_OFF (1u << 13)    /* 8192: furthest back reference */
 #define FC_LZF_MAX_REF ((1u << 8) + (1u << 3)) /* 264: longest match */
 
-static inline uint32_t fc_lzf_hash(const unsigned char *p) {
-    uint32_t v = ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
-    return (v * 2654435761u) >> (32 - FC_LZF_HLOG);
-}
+static __thread uint32_t fc_lzf_htab[FC_LZF_HSIZE];
 
-/* Emit in[start..start+n) as literal runs.  Returns the new output index or
- * UINT32_MAX if it does not fit. */
-static inline uint32_t fc_lzf_emit_literals(const unsigned char *in,
-                                            uint32_t start, uint32_t n,
-                                            unsigned char *out, uint32_t op,
-                                            uint32_t out_len) {
-    while (n) {
-        uint32_t run = n < FC_LZF_MAX_LIT ? n : FC_LZF_MAX_LIT;
-        if ((uint64_t)op + 1 + run > out_len) return UINT32_MAX;
-        out[op++] = (unsigned char)(run - 1);
-        memcpy(out + op, in + start, run);
-        op += run;
-        start += run;
-        n -= run;
-    }
-    return op;
+static inline uint32_t fc_lzf_idx(uint32_t h) {
+    return ((h >> (3 * 8 - FC_LZF_HLOG)) - h * 5) & (FC_LZF_HSIZE - 1);
 }
 
 unsigned int fc_lzf_compress(const void *in_data, unsigned int in_len,
                              void *out_data, unsigned int out_len) {
     const unsigned char *in = (const unsigned char *)in_data;
     unsigned char *out = (unsigned char *)out_data;
-    uint32_t htab[FC_LZF_HSIZE];
-    uint32_t ip = 0, op = 0, lit_start = 0;
+    uint32_t *htab = fc_lzf_htab;
+    uint32_t ip = 0, op = 1, lit = 0, h;   /* out[0]: header of the first run */
 
-    if (in_len == 0) return 0;
-    memset(htab, 0, sizeof(htab));
-
-    /* A match needs 3 bytes at ip. */
-    while (in_len - ip >= 3) {
-        uint32_t h = fc_lzf_hash(in + ip);
-        uint32_t cand = htab[h];
-        htab[h] = ip + 1;
-        if (cand) {
-            uint32_t ref = cand - 1;
-            uint32_t off = ip - ref - 1; /* encoded offset */
-            if (off < FC_LZF_MAX_OFF && in[ref] == in[ip] &&
-                in[ref + 1] == in[ip + 1] && in[ref + 2] == in[ip + 2]) {
-                uint32_t maxlen = in_len - ip;
-                uint32_t len = 3, l;
-                if (maxlen > FC_LZF_MAX_REF) maxlen = FC_LZF_MAX_REF;
-                while (len < maxlen && in[ref + len] == in[ip + len]) len++;
-
-                op = fc_lzf_emit_literals(in, lit_start, ip - lit_start, out,
-                                          op, out_len);
-                if (op == UINT32_MAX) return 0;
-                l = len - 2; /* encoded length, 1..262 */
-                if (l < 7) {
-                    if ((uint64_t)op + 2 > out_len) return 0;
-                    out[op++] = (unsigned char)((l << 5) | (off >> 8));
-                } else {
-                    if ((uint64_t)op + 3 > out_len) return 0;
-                    out[op++] = (unsigned char)((7u << 5) | (off >> 8));
-                    out[op++] = (unsigned char)(l - 7);
+    if (in_len == 0 || out_len == 0) return 0;
+    h = in_len >= 2 ? ((uint32_t)in[0] << 8) | in[1] : 0;
+    while (ip + 2 < in_len) {
+        uint32_t slot, ref, off;
+        h = (h << 8) | in[ip + 2];
+        slot = fc_lzf_idx(h);
+        ref = htab[slot];
+        htab[slot] = ip;
+        off = ip - ref - 1;              /* wraps (rejected) when ref >= ip */
+        if (off < FC_LZF_MAX_OFF && ref > 0 && in[ref + 2] == in[ip + 2] &&
+            in[ref] == in[ip] && in[ref + 1] == in[ip + 1]) {
+            uint32_t len = 2, maxlen = in_len - ip - 2, k;
+            if (maxlen > FC_LZF_MAX_REF) maxlen = FC_LZF_MAX_REF;
+            /* room for the reference and the next run header */
+            if (op + 3 + 1 >= out_len && op - !lit + 3 + 1 >= out_len) return 0;
+            out[op - lit - 1] = (unsigned char)(lit - 1);   /* close the run */
+            op -= !lit;                                     /* (or drop it) */
+            /* liblzf's fast path: 16 steps without the maxlen bound (the
+             * bytes read stay inside the input since maxlen >= 17), then
+             * the bounded loop -- a match may so end past maxlen by 1-2. */
+            k = 0;
+            if (maxlen > 16) {
+                for (k = 0; k < 16; k++) {
+                    len++;
+                    if (in[ref + len] != in[ip + len]) break;
                 }
-                out[op++] = (unsigned char)(off & 0xff);
-
-                /* Index the positions inside the match too (cheap, and it
-                 * finds repeats of longer periods), then skip past it. */
-                {
-                    uint32_t end = ip + len, q;
-                    for (q = ip + 1; q < end && in_len - q >= 3; q++)
-                        htab[fc_lzf_hash(in + q)] = q + 1;
-                    ip = end;
-                }
-                lit_start = ip;
-                continue;
+            }
+            if (k == 16 || maxlen <= 16) {
+                do
+                    len++;
+                while (len < maxlen && in[ref + len] == in[ip + len]);
+            }
+            len -= 2;                    /* encoded: octets - 2 ... */
+            ip++;                        /* ... and ip moves past the match: */
+            if (len < 7) {
+                out[op++] = (unsigned char)((off >> 8) + (len << 5));
+            } else {
+                out[op++] = (unsigned char)((off >> 8) + (7u << 5));
+                out[op++] = (unsigned char)(len - 7);
+            }
+            out[op++] = (unsigned char)off;
+            lit = 0;
+            op++;                        /* header of the next run */
+            ip += len + 1;
+            if (ip + 2 >= in_len) break;
+            /* hash the two positions before the match's end */
+            ip -= 2;
+            h = ((uint32_t)in[ip] << 8) | in[ip + 1];
+            h = (h << 8) | in[ip + 2];
+            htab[fc_lzf_idx(h)] = ip;
+            ip++;
+            h = (h << 8) | in[ip + 2];
+            htab[fc_lzf_idx(h)] = ip;
+            ip++;
+        } else {
+            if (op >= out_len) return 0;
+            lit++;
+            out[op++] = in[ip++];
+            if (lit == FC_LZF_MAX_LIT) {
+                out[op - lit - 1] = (unsigned char)(lit - 1);
+                lit = 0;
+                op++;
             }
         }
-        ip++;
     }
-    op = fc_lzf_emit_literals(in, lit_start, in_len - lit_start, out, op,
-                              out_len);
-    if (op == UINT32_MAX) return 0;
+    if (op + 3 > out_len) return 0;      /* at most 2 bytes and a header left */
+    while (ip < in_len) {
+        lit++;
+        out[op++] = in[ip++];
+        if (lit == FC_LZF_MAX_LIT) {
+            out[op - lit - 1] = (unsigned char)(lit - 1);
+            lit = 0;
+            op++;
+        }
+    }
+    out[op - lit - 1] = (unsigned char)(lit - 1);           /* close the run */
+    op -= !lit;
     return op;
 }
 

@@ -10,8 +10,8 @@
  *             bytes being produced (runs).
  * So references reach back at most 8192 bytes and copy 3..264 bytes.
  *
- * Our compressor's output is valid liblzf input (and vice versa) but is not
- * guaranteed to be byte-identical to liblzf's output for the same input.
+ * The compressor makes liblzf 3.6's choices (as Redis configures it), so its
+ * output is byte-identical to what Redis writes for the same input.
  */
 #ifndef FC_LZF_H
 #define FC_LZF_H
@@ -19,7 +19,8 @@
 /* Compress in[0..in_len) into out[0..out_len).  Returns the compressed size,
  * or 0 if the result does not fit in out_len bytes (callers pass a limit
  * smaller than in_len to keep only useful compression) or in_len == 0.
- * Uses 64 KiB of stack for the match table; no heap. */
+ * Uses a 256 KiB per-thread match table that persists between calls (as
+ * liblzf's uninitialised stack table does in Redis); no heap. */
 unsigned int fc_lzf_compress(const void *in_data, unsigned int in_len,
                              void *out_data, unsigned int out_len);
 

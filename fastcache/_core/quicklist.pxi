@@ -230,21 +230,19 @@ cdef inline bint ql_size_meets_optimization(size_t sz, int fill) noexcept nogil:
         return False
     return sz <= ql_optimization_level[-fill - 1]
 
+cdef enum:
+    # Redis 7.0.15's SIZE_ESTIMATE_OVERHEAD: a fixed over-estimate of a new
+    # entry's encoding + backlen bytes (it replaced the per-size estimate, to
+    # keep nodes a few bytes under the 4/8/16 KiB allocator classes).  Node
+    # boundaries, hence DUMP/RDB bytes of lists, depend on it.
+    QL_SIZE_ESTIMATE_OVERHEAD = 8
+
 cdef inline bint ql_node_allow_insert(ql_node *n, int fill, size_t sz) noexcept nogil:
     """_quicklistNodeAllowInsert: would an element of sz bytes fit in n?"""
-    cdef size_t overhead
     cdef size_t new_sz
     if n == NULL:
         return False
-    # estimate of the entry's encoding + backlen bytes
-    overhead = 1 if sz < 254 else 5
-    if sz < 64:
-        overhead += 1
-    elif sz < 16384:
-        overhead += 2
-    else:
-        overhead += 5
-    new_sz = n.sz + sz + overhead
+    new_sz = n.sz + sz + QL_SIZE_ESTIMATE_OVERHEAD
     if ql_size_meets_optimization(new_sz, fill):
         return True
     if new_sz > QL_SIZE_SAFETY_LIMIT:
