@@ -348,22 +348,6 @@ cdef ql_node *ql_split_at(quicklist *ql, ql_node *n, unsigned char *p) noexcept 
     ql_link_after(ql, n, m)           # elements were counted in ql.count already
     return m
 
-cdef void ql_try_merge(quicklist *ql, ql_node *n) noexcept nogil:
-    """Merge n with its neighbours when they fit together (after splits and deletes)."""
-    cdef ql_node *p
-    if n.prev != NULL and ql_node_allow_merge(n.prev, n, ql.fill):
-        p = n.prev
-        ql_node_use(p)
-        ql_node_use(n)
-        ql_merge_next(ql, p)
-        n = p
-    if n.next != NULL and ql_node_allow_merge(n, n.next, ql.fill):
-        ql_node_use(n)
-        ql_node_use(n.next)
-        ql_merge_next(ql, n)
-    n.recompress = 0
-    ql_compress_around(ql, n)
-
 # ---- push / pop --------------------------------------------------------------------------
 
 cdef void ql_push_head(quicklist *ql, const char *s, size_t len) noexcept nogil:
@@ -537,6 +521,7 @@ cdef void ql_recompress_inner(quicklist *ql) noexcept nogil:
 cdef void ql_insert(quicklist *ql, ql_node *n, unsigned char *p, bint after,
                     const char *s, size_t len) noexcept nogil:
     """_quicklistInsert: put s before/after the element at p of node n (raw)."""
+    cdef ql_node *center
     cdef bint full = not ql_node_allow_insert(n, ql.fill, len)
     cdef bint at_tail = False
     cdef bint at_head = False
@@ -586,24 +571,55 @@ cdef void ql_insert(quicklist *ql, ql_node *n, unsigned char *p, bint after,
         ql_compress_around(ql, m)
         ql_node_done(n)
         return
-    # full node, inserting in the middle: split at the insertion point, put the
-    # element at the end of the first half (or the start of the second), then
-    # merge what fits (Redis splits and merges the same way).
+    # full node, inserting in the middle (_quicklistSplitNode): after the pivot,
+    # the node keeps up to the pivot and a new node after it starts with the
+    # element; before the pivot, a new node before it ends with the element and
+    # the node keeps the rest.  Then _quicklistMergeNodes around the node that
+    # kept the pivot's side ("center").  Node boundaries are DUMP/RDB bytes.
     if after:
-        p = fc_lp_next(n.lp, p)
-    m = ql_split_at(ql, n, p)
-    if ql_node_allow_insert(n, ql.fill, len):
-        n.lp = fc_lp_append(n.lp, <const unsigned char *>s, <uint32_t>len)
-        n.count += 1
-        ql_node_update_sz(n)
-    else:
+        m = ql_split_at(ql, n, fc_lp_next(n.lp, p))
         m.lp = fc_lp_prepend(m.lp, <const unsigned char *>s, <uint32_t>len)
         m.count += 1
         ql_node_update_sz(m)
+        center = n
+    else:
+        m = ql_split_at(ql, n, p)
+        n.lp = fc_lp_append(n.lp, <const unsigned char *>s, <uint32_t>len)
+        n.count += 1
+        ql_node_update_sz(n)
+        center = m
     ql.count += 1
     n.recompress = 0
-    ql_try_merge(ql, m)
+    ql_merge_around(ql, center)
     ql_recompress_inner(ql)
+
+cdef ql_node *ql_merge_pair(quicklist *ql, ql_node *a) noexcept nogil:
+    """_quicklistListpackMerge of a and a.next: one node holding both."""
+    ql_node_use(a)
+    ql_node_use(a.next)
+    ql_merge_next(ql, a)
+    a.recompress = 0
+    return a
+
+cdef void ql_merge_around(quicklist *ql, ql_node *center) noexcept nogil:
+    """_quicklistMergeNodes: try prev_prev+prev, next+next_next, then the center
+    with its previous node, then the result with its next node -- in that order,
+    as Redis does after a split."""
+    cdef ql_node *prev = center.prev
+    cdef ql_node *prev_prev = prev.prev if prev != NULL else NULL
+    cdef ql_node *next = center.next
+    cdef ql_node *next_next = next.next if next != NULL else NULL
+    cdef ql_node *target
+    if prev != NULL and prev_prev != NULL and ql_node_allow_merge(prev, prev_prev, ql.fill):
+        ql_merge_pair(ql, prev_prev)
+    if next != NULL and next_next != NULL and ql_node_allow_merge(next, next_next, ql.fill):
+        ql_merge_pair(ql, next)
+    if center.prev != NULL and ql_node_allow_merge(center, center.prev, ql.fill):
+        target = ql_merge_pair(ql, center.prev)
+    else:
+        target = center
+    if target.next != NULL and ql_node_allow_merge(target, target.next, ql.fill):
+        ql_merge_pair(ql, target)
 
 # ---- copy and memory ---------------------------------------------------------------------
 

@@ -392,17 +392,6 @@ cdef void cmd_ltrim(ClientBase c) noexcept:
 
 # ---- LREM ---------------------------------------------------------------------------------
 
-cdef void ql_merge_all(quicklist *ql) noexcept nogil:
-    """Merge neighbours that fit together (after LREM emptied parts of nodes)."""
-    cdef ql_node *n = ql.head
-    while n != NULL and n.next != NULL:
-        if ql_node_allow_merge(n, n.next, ql.fill):
-            ql_node_use(n)
-            ql_node_use(n.next)
-            ql_merge_next(ql, n)
-        else:
-            n = n.next
-
 cdef void cmd_lrem(ClientBase c) noexcept:
     """LREM key count element: count > 0 from the head, < 0 from the tail, 0 all."""
     cdef long long count
@@ -468,10 +457,9 @@ cdef void cmd_lrem(ClientBase c) noexcept:
         if ql.count == 0:
             db_delete(c.db, c.argv[1], c.argvlen[1])
             arg_event(c, NOTIFY_GENERIC, b"del", 1)
-        else:
-            ql_merge_all(ql)
-            ql_recompress_inner(ql)
-    else:
+    # Redis 7.0 deletes entry by entry (quicklistDelEntry) and never merges the
+    # thinned nodes: node boundaries -- DUMP/RDB bytes -- stay as they were
+    if ql.count:
         ql_recompress_inner(ql)
     add_reply_int(c, removed)
 

@@ -142,6 +142,42 @@ def test_dump_bytes_of_compressed_values_equal_reference(server_factory):
     assert a.call(b"DUMP", b"l") == b.call(b"DUMP", b"l")
 
 
+def test_dump_bytes_of_edited_lists_equal_reference(server_factory):
+    """Quicklists edited anywhere (pushes, LINSERT splits and merges, LSET, LREM,
+    pops, LTRIM) under every kind of fill and compress depth keep Redis's node
+    boundaries: their DUMP payloads are byte-identical to the reference's."""
+    from support.resp import RawClient
+    ref, fc = server_factory("ref"), server_factory("fc")
+    a, b = RawClient(*ref.address), RawClient(*fc.address)
+    rnd = random.Random(11)
+    for trial in range(24):
+        fill = rnd.choice([-1, -2, -3, 3, 5, 128])
+        conf = [("list-max-listpack-size", str(fill)), ("rdbcompression", rnd.choice(["yes", "no"])),
+                ("list-compress-depth", str(rnd.choice([0, 1, 2])))]
+        for c in (a, b):
+            c.call(b"DEL", b"l")
+            for k, v in conf:
+                c.call(b"CONFIG", b"SET", k, v)
+        for i in range(rnd.randint(10, 300)):
+            v = b"%d-" % i + b"x" * rnd.choice([1, 20, 60, 254, 300, 2000, 9000])
+            r = rnd.random()
+            if r < 0.45:
+                cmd = (b"RPUSH" if r < 0.25 else b"LPUSH", b"l", v)
+            elif r < 0.65:
+                cmd = (b"LINSERT", b"l", rnd.choice([b"BEFORE", b"AFTER"]),
+                       b"%d-x" % rnd.randint(0, max(i, 1)), v)
+            elif r < 0.75:
+                cmd = (b"LSET", b"l", b"%d" % rnd.randint(-5, 5), v)
+            elif r < 0.85:
+                cmd = (b"LREM", b"l", b"%d" % rnd.randint(-2, 2), b"%d-x" % rnd.randint(0, max(i, 1)))
+            elif r < 0.93:
+                cmd = (rnd.choice([b"LPOP", b"RPOP"]), b"l", b"%d" % rnd.randint(1, 3))
+            else:
+                cmd = (b"LTRIM", b"l", b"%d" % rnd.randint(0, 2), b"%d" % rnd.randint(-3, -1))
+            assert a.call(*cmd) == b.call(*cmd), cmd
+        assert a.call(b"DUMP", b"l") == b.call(b"DUMP", b"l"), conf
+
+
 def test_dump_bytes_equal_with_rdbcompression_off(diff):
     diff.check(b"CONFIG", b"SET", b"rdbcompression", b"no")
     try:
