@@ -769,11 +769,17 @@ class ScriptEngine:
                 r = (0, r, 2)
             kind, val, sresp = r[0], r[1], r[2]
         finally:
-            if core.script_kill_requested_p():
-                self._arm_hook(True)     # the kill switched the hook to every line
-            if core.script_state()[2]:
-                self.after_busy()
+            killed = core.script_kill_requested_p()
+            timedout = core.script_state()[2]
+            # end the run first, then re-arm: the kill switched the hook to every
+            # line, and re-arming runs Lua lines -- with the kill still requested the
+            # hook would fire "kill" again and leave the state killed, so the next
+            # slow script would be killed at its first hook
             core.script_end()
+            if killed:
+                self._arm_hook(True)
+            if timedout:
+                self.after_busy()
         if kind == 0:
             core.script_reply_result(c, val, sresp)
         else:

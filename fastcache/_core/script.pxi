@@ -457,6 +457,7 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     cdef bytes key
     cdef int i
     cdef int direct = -1
+    cdef bint killed, timedout
     cdef const char *p = c.argv[1]
     try:
         key = PyBytes_FromStringAndSize(p, 40)
@@ -483,14 +484,20 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
             if direct < 0:
                 r = _script_run(*_evalsha_args(c, s.fn, numkeys))
         finally:
-            if script_kill_requested:
-                _script_engine._arm_hook(True)
-            if script_timedout:
-                _script_engine.after_busy()
+            killed = script_kill_requested
+            timedout = script_timedout
             script_running = False
             script_caller = None
             script_timedout = False
             script_kill_requested = False
+            # clear the run state BEFORE re-arming: the kill switched the hook to
+            # every line, and re-arming runs Lua lines; with the flags still set the
+            # hook would answer "kill" again and leave the state killed, so the next
+            # slow script would die at its first hook (see functions.pxi)
+            if killed:
+                _script_engine._arm_hook(True)
+            if timedout:
+                _script_engine.after_busy()
         if direct == 1:
             return True
         if direct == 0:

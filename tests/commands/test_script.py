@@ -136,3 +136,41 @@ def test_a_client_that_connects_during_a_busy_script_is_served(server_factory, k
     assert c.call("SET", "k", "v", timeout=10) == b"+OK\r\n"
     assert c.call("GET", "k", timeout=10) == b"$1\r\nv\r\n"
     c.close()
+
+
+# ---- SCRIPT KILL leaves nothing armed behind: the next slow script runs to completion -------
+
+def _busy_call_run(server, args, out):
+    c = RawClient(server.host, server.port)
+    try:
+        out.append(c.call(*args, timeout=30))
+    except ConnectionClosed:
+        out.append(b"<closed>")
+    c.close()
+
+
+@pytest.mark.parametrize("mode", ["eval", "evalsha"])
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_a_slow_script_after_a_killed_one_runs_to_completion(server_factory, kind, mode):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    c = RawClient(s.host, s.port)
+    busy = "local i = 0 while true do i = i + 1 end"
+    # several million instructions: the count hook fires many times, and past the
+    # threshold the script is "busy", but it ends by itself
+    slow = "local i = 0 while i < 3000000 do i = i + 1 end return i"
+    if mode == "eval":
+        first, second = ("EVAL", busy, "0"), ("EVAL", slow, "0")
+    else:
+        sha1 = c.call("SCRIPT", "LOAD", busy)[5:-2].decode()
+        sha2 = c.call("SCRIPT", "LOAD", slow)[5:-2].decode()
+        first, second = ("EVALSHA", sha1, "0"), ("EVALSHA", sha2, "0")
+    out = []
+    t = threading.Thread(target=_busy_call_run, args=(s, first, out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("SCRIPT", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    for _ in range(2):
+        assert c.call(*second, timeout=30) == b":3000000\r\n"
+    c.close()
