@@ -897,6 +897,11 @@ def cmd_script_kill(c, argv):
         c.reply(Error(b"UNKILLABLE Sorry the script already executed write commands against the "
                       b"dataset. You can either wait the script termination or kill the server in a "
                       b"hard way using the SHUTDOWN NOSAVE command."))
+    elif core.functions_running() is not None:
+        # scriptKill(is_eval): a function is stopped with FUNCTION KILL only
+        # (shared.slowscripterr), checked after NOTBUSY and UNKILLABLE as in Redis
+        c.reply(Error(b"BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+                      b"SHUTDOWN NOSAVE."))
     else:
         core.script_request_kill()
         c.reply(Simple(b"OK"))

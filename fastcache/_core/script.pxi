@@ -37,8 +37,14 @@ cdef long long script_start_ms = 0
 cdef object _script_argv_refs = None
 cdef object _script_engine = None        # fastcache.scripting engine (bound at start-up)
 
-cdef const char *E_BUSY = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL "
-                           b"or SHUTDOWN NOSAVE.\r\n")
+# Redis's shared.slowevalerr / shared.slowscripterr: a busy EVAL and a busy FCALL
+# name their own KILL command.  E_BUSY is the one of the script kind running now
+# (set when a run starts), read by execute_command's BUSY gate and by SHUTDOWN.
+cdef const char *E_BUSY_EVAL = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL "
+                                b"or SHUTDOWN NOSAVE.\r\n")
+cdef const char *E_BUSY_FUNCTION = (b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL "
+                                    b"or SHUTDOWN NOSAVE.\r\n")
+cdef const char *E_BUSY = E_BUSY_EVAL
 
 cdef bint busy_rejects(ClientBase c, fc_command *cmd) noexcept:
     """During a timed-out script: commands not flagged allow_busy get -BUSY, and so
@@ -451,7 +457,7 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     lookup, the Lua call and a scalar reply from here (the common, hot case).
     False when the script is not cached (the engine replies NOSCRIPT)."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
-    global script_kill_requested, script_start_ms, script_repl_none
+    global script_kill_requested, script_start_ms, script_repl_none, E_BUSY
     cdef object s
     cdef object r = None
     cdef bytes key
@@ -479,6 +485,7 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         script_kill_requested = False
         script_repl_none = False
         script_start_ms = srv.mstime
+        E_BUSY = E_BUSY_EVAL
         try:
             direct = _evalsha_lua_direct(c, key, numkeys) if _lua_L != NULL else -1
             if direct < 0:
@@ -531,8 +538,9 @@ cdef void cmd_evalsha_ro(ClientBase c) noexcept:
 def script_begin(ClientBase caller, bint ro):
     """A script starts: the script client takes the caller's db and RESP2."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
-    global script_kill_requested, script_start_ms, script_repl_none
+    global script_kill_requested, script_start_ms, script_repl_none, E_BUSY
     script_repl_none = False
+    E_BUSY = E_BUSY_EVAL
     script_client.db = caller.db
     script_client.resp = 2
     script_client.olen = 0

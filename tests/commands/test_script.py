@@ -174,3 +174,64 @@ def test_a_slow_script_after_a_killed_one_runs_to_completion(server_factory, kin
     for _ in range(2):
         assert c.call(*second, timeout=30) == b":3000000\r\n"
     c.close()
+
+
+# ---- busy functions: other clients are pointed at FUNCTION KILL ----------------------------------
+
+_BUSY_LIB = ("#!lua name=busylib\n"
+             "redis.register_function{function_name='spin', callback=function(keys, args) "
+             "local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}\n"
+             "redis.register_function('spinw', function(keys, args) redis.call('set', 'w', '1') "
+             "local t = redis.call('time') local s = tonumber(t[1]) "
+             "while true do local n = redis.call('time') if tonumber(n[1]) > s + 1 then break end end "
+             "return 'done' end)\n")
+
+_BUSY_FN = b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n"
+_BUSY_EVAL = b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_busy_function_gets_function_busy_replies_and_script_kill_is_refused(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    c = RawClient(s.host, s.port)
+    assert c.call("FUNCTION", "LOAD", _BUSY_LIB) == b"$7\r\nbusylib\r\n"
+    out = []
+    t = threading.Thread(target=_busy_call_run, args=(s, ("FCALL", "spin", "0"), out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("GET", "x", timeout=10) == _BUSY_FN
+    assert c.call("SHUTDOWN", timeout=10) == _BUSY_FN
+    assert c.call("SCRIPT", "KILL", timeout=10) == _BUSY_FN
+    assert c.call("FUNCTION", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.call("FUNCTION", "KILL") == b"-NOTBUSY No scripts in execution right now.\r\n"
+    # an EVAL after a function: the EVAL text again, and FUNCTION KILL refused
+    out = []
+    t = threading.Thread(target=_busy_call_run, args=(s, ("EVAL", "while true do end", "0"), out))
+    t.start()
+    time.sleep(0.5)
+    assert c.call("GET", "x", timeout=10) == _BUSY_EVAL
+    assert c.call("FUNCTION", "KILL", timeout=10) == _BUSY_EVAL
+    assert c.call("SCRIPT", "KILL", timeout=10) == b"+OK\r\n"
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    assert c.call("PING") == b"+PONG\r\n"
+    c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_busy_function_that_wrote_is_unkillable_by_either_kill(server_factory, kind):
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    c = RawClient(s.host, s.port)
+    c.call("FUNCTION", "LOAD", _BUSY_LIB)
+    out = []
+    t = threading.Thread(target=_busy_call_run, args=(s, ("FCALL", "spinw", "0"), out))
+    t.start()
+    time.sleep(0.5)
+    # UNKILLABLE is checked before the kind of script (scriptKill's order)
+    assert c.call("SCRIPT", "KILL", timeout=10).startswith(b"-UNKILLABLE Sorry the script already executed")
+    assert c.call("FUNCTION", "KILL", timeout=10).startswith(b"-UNKILLABLE Sorry the script already executed")
+    t.join(15)
+    assert out == [b"$4\r\ndone\r\n"]
+    c.close()
