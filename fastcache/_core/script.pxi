@@ -402,6 +402,12 @@ cdef void script_reply_value(ClientBase c, object v, int sresp) noexcept:
 cdef void _eval_generic(ClientBase c, bint is_sha, bint ro) noexcept:
     """EVAL/EVALSHA[_RO] script numkeys [key ...] [arg ...]."""
     cdef long long numkeys
+    # EVAL* are skip_monitor: like Redis (evalGenericCommand), they are fed to
+    # MONITOR here, first, so the EVAL line precedes the "[0 lua]" lines of the
+    # commands its script runs -- and shows even when the call fails (bad numkeys,
+    # NOSCRIPT)
+    if FC_UNLIKELY(n_monitors > 0):
+        feed_monitors(c)
     if not fc_string2ll(c.argv[2], c.argvlen[2], &numkeys):
         add_reply_error(c, E_NOTINT)
         return
