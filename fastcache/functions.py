@@ -50,6 +50,9 @@ local envs, pyerr = ...
 -- table behind it (where the runner puts KEYS/ARGV)
 local env, genv = envs[1], envs[2]
 local redis_rt = env.redis
+-- Redis's functions state has no __redis__err__handler global (EVAL's has): the
+-- runner holds the error handler itself, so functions don't see it in _G
+rawset(genv, '__redis__err__handler', nil)
 local type, error, rawget, rawset, pairs, next, tostring, select = type, error, rawget, rawset, pairs, next, tostring, select
 local setmetatable, setfenv, loadstring, xpcall, lower = setmetatable, setfenv, loadstring, xpcall, string.lower
 

@@ -739,3 +739,41 @@ def test_evalsha_keeps_working_after_the_functions_state_is_created(server_facto
     assert c.call("FCALL", "f", "1", "n") == b":6\r\n"
     assert c.call("EVAL", "return redis.call('incr', KEYS[1])", "1", "n") == b":7\r\n"
     c.close()
+
+
+# ---- cjson, cmsgpack, bit, struct: the same inside EVAL scripts and inside functions ----------
+
+LUALIB_EXPRS = [
+    "cjson.encode({1,2,3})", "cjson.encode({a=1})", "cjson.decode('[1,\"x\",true]')[2]",
+    "cjson.encode(cjson.decode('{\"k\":[1,2,{\"n\":null}]}'))", "bit.tohex(-1)", "bit.band(0xff, 0x0f)",
+    "bit.bor(1, 2, 4)", "bit.lshift(1, 10)", "bit.bxor(5, 3)", "struct.pack('>I2', 258)",
+    "struct.unpack('<i4', struct.pack('<i4', -7))", "struct.size('>I4')", "cmsgpack.pack({1,2})",
+    "cmsgpack.unpack(cmsgpack.pack({1,2,'x'}))", "cmsgpack.pack('abc', 300)",
+    "type(cjson) .. type(cmsgpack) .. type(bit) .. type(struct)",
+]
+
+
+@pytest.mark.parametrize("expr", LUALIB_EXPRS)
+def test_lua_libraries_in_eval_and_in_functions(fdiff, expr):
+    fdiff.check("EVAL", "return %s" % expr, "0")
+    fdiff.check("FUNCTION", "LOAD", lib("lualibs", "redis.register_function('f', function(keys, args) "
+                                                   "return %s end)" % expr))
+    fdiff.check("FCALL", "f", "0")
+    fdiff.check("FCALL_RO", "f", "0")      # no-writes flag missing: refused the same way
+
+
+def test_lua_library_errors_in_functions_match(fdiff):
+    fdiff.check("FUNCTION", "LOAD", lib("lualibs", "\n".join([
+        "redis.register_function('bad_json', function() return cjson.decode('{bad') end)",
+        "redis.register_function('bad_struct', function() return struct.pack('>Z', 1) end)",
+        "redis.register_function('ro_lib', function() cjson.x = 1 return 1 end)",
+    ])))
+    for name in ("bad_json", "bad_struct", "ro_lib"):
+        fdiff.check("FCALL", name, "0")
+
+
+def test_function_globals_listing_matches(fdiff):
+    fdiff.check("FUNCTION", "LOAD", lib("globs", "redis.register_function('g', function() "
+                                                "local t={} for k in pairs(_G) do t[#t+1]=k end table.sort(t) "
+                                                "return t end)"))
+    fdiff.check("FCALL", "g", "0")

@@ -170,18 +170,8 @@ SANDBOX = [
 ]
 
 
-def _have_lualibs():
-    try:
-        import fastcache.lualibs  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
 @pytest.mark.parametrize("body", SANDBOX)
 def test_sandbox_globals_and_libraries(diff, body):
-    if "pairs(_G)" in body and not _have_lualibs():
-        pytest.skip("cjson/cmsgpack/bit/struct (fastcache.lualibs) not merged yet")
     diff.check("EVAL", body, "0")
 
 
