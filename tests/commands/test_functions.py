@@ -777,3 +777,46 @@ def test_function_globals_listing_matches(fdiff):
                                                 "local t={} for k in pairs(_G) do t[#t+1]=k end table.sort(t) "
                                                 "return t end)"))
     fdiff.check("FCALL", "g", "0")
+
+
+# ---- INFO memory: the scripting and functions fields, in the reference's order ----------------
+
+_SCRIPT_MEM_FIELDS = ("used_memory_lua", "used_memory_vm_eval", "used_memory_lua_human",
+                      "used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
+                      "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total",
+                      "used_memory_vm_total_human", "used_memory_functions", "used_memory_scripts",
+                      "used_memory_scripts_human")
+
+
+def _info_memory(client):
+    text = parse(client.call("INFO", "memory")).decode()
+    pairs = [ln.split(":", 1) for ln in text.split("\r\n") if ln and not ln.startswith("#")]
+    return [k for k, _ in pairs], dict(pairs)
+
+
+def test_info_memory_counts_functions_and_scripts_like_the_reference(fdiff):
+    fdiff.check("SCRIPT", "FLUSH")
+    fdiff.check("FUNCTION", "LOAD", lib("meminfo", "redis.register_function('f1', function() return 1 end)\n"
+                                                   "redis.register_function{function_name='f2', "
+                                                   "callback=function() return 2 end, description='d'}"))
+    fdiff.check("SCRIPT", "LOAD", "return 'a cached script'")
+    fdiff.check("FCALL", "f2", "0")
+    seen = {}
+    for name, cl in (("fc", fdiff.fc), ("ref", fdiff.ref)):
+        order, info = _info_memory(cl)
+        seen[name] = [k for k in order if k in _SCRIPT_MEM_FIELDS]
+        n = {k: int(info[k]) for k in _SCRIPT_MEM_FIELDS if not k.endswith("_human")}
+        assert n["number_of_functions"] == 2 and n["number_of_libraries"] == 1
+        assert n["number_of_cached_scripts"] == 1 and n["used_memory_scripts_eval"] > 0
+        assert n["used_memory_vm_functions"] > 0 and n["used_memory_functions"] > 0
+        assert n["used_memory_vm_total"] == n["used_memory_vm_eval"] + n["used_memory_vm_functions"]
+        assert n["used_memory_scripts"] == n["used_memory_scripts_eval"] + n["used_memory_functions"]
+        stats = parse(cl.call("MEMORY", "STATS"))
+        stats = dict(zip(stats[::2], stats[1::2]))
+        assert stats[b"functions.caches"] == n["used_memory_functions"]
+        assert stats[b"lua.caches"] == n["used_memory_scripts_eval"]
+    assert seen["fc"] == seen["ref"] == list(_SCRIPT_MEM_FIELDS)
+    fdiff.check("FUNCTION", "FLUSH")
+    for cl in (fdiff.fc, fdiff.ref):
+        info = _info_memory(cl)[1]
+        assert info["number_of_functions"] == "0" and info["number_of_libraries"] == "0"
