@@ -600,8 +600,11 @@ class _Script:
 class ScriptEngine:
     """One Lua state, the EVAL script cache, and the run entry FUNCTION/FCALL reuse."""
 
-    def __init__(self, server=None):
+    def __init__(self, server=None, eval_engine=True):
         self.server = server
+        # the EVAL engine binds its state into script.pxi (rebind); another
+        # engine (functions.py's) keeps its own and never touches the EVAL one's
+        self.eval_engine = eval_engine
         self.rand = _Rand48()
         self.scripts = {}           # sha (lowercase hex bytes) -> _Script
         self.body_bytes = 0
@@ -633,9 +636,8 @@ class ScriptEngine:
             self._check_cmd, core.script_take_error)
         for name in ("sha1hex", "log", "setresp", "set_repl"):
             redis[name.encode()] = getattr(lib, name)
-        core.script_bind_lua(convert, mkerr)
         # functions.py runs a second engine (its own Lua state, as Redis's
-        # functions have) and rebinds these around each FCALL
+        # functions have); functions.pxi swaps these converters in around each FCALL
         self._convert, self._mkerr, self._env = convert, mkerr, env
         redis[b"REDIS_VERSION"] = REDIS_VERSION
         redis[b"REDIS_VERSION_NUM"] = REDIS_VERSION_NUM
@@ -649,12 +651,21 @@ class ScriptEngine:
         g[b"__fc_convert"] = convert
         g[b"__fc_mkerr"] = mkerr
         self._fns, g[b"__fc_run_c"], self._take_last = cpath[1], cpath[2], cpath[3]
-        self.c_calls = bool(core.script_install_c_calls(rt, _lua.__file__))
+        self.c_calls = bool(core.script_install_c_calls(rt, _lua.__file__, self.eval_engine))
         # the count hook stays armed for the life of the state (no per-call cost
         # beyond one check every HOOK_INSTRUCTIONS instructions)
         self._arm_hook(True)
-        core.script_bind_cache(self.scripts, self._run)
         self._tbl_type = _lua.lua_type
+        if self.eval_engine:
+            self.rebind()
+
+    def rebind(self):
+        """Bind this engine's Lua state as script.pxi's EVAL state: script cache,
+        runner, reply converters and (C redis.call) the lua_State* EVALSHA's fast
+        path calls into.  Done when the EVAL engine creates a state (start, SCRIPT
+        FLUSH); no other engine calls it."""
+        core.script_bind_eval_state(self.runtime if self.c_calls else None, self.scripts, self._run,
+                                    self._convert, self._mkerr)
 
     def _accept_during_busy(self):
         """Accept connections that arrive while a script is busy, so that a new

@@ -432,13 +432,8 @@ cdef void _eval_generic(ClientBase c, bint is_sha, bint ro) noexcept:
             _log_exception("Error in script: %r" % (exc,), True)
         add_reply_error_py(c, b"ERR internal error: " + repr(exc).encode()[:200])
 
-cdef dict _script_cache = None     # the engine's sha -> script dict (bound by the engine)
+cdef dict _script_cache = None     # the EVAL engine's sha -> script dict (script_bind_eval_state)
 cdef object _script_run = None     # the engine's Lua runner (rebound with a new Lua state)
-
-def script_bind_cache(dict cache, run):
-    global _script_cache, _script_run
-    _script_cache = cache
-    _script_run = run
 
 cdef tuple _evalsha_args(ClientBase c, object fn, long long numkeys):
     """(fn, resp, numkeys, key/arg ...) for the lupa runner."""
@@ -948,30 +943,53 @@ cdef int _evalsha_lua_direct(ClientBase c, bytes sha, long long numkeys) noexcep
     fc_lapi.settop(L, top)
     return 1
 
-def script_install_c_calls(runtime, str lupa_path):
+cdef fc_lua_State *_runtime_state(object runtime) noexcept:
+    """The lua_State* of a lupa LuaRuntime, verified; NULL when it can't be found.
+    lupa's LuaRuntime: `cdef lua_State *_state` is its first C field, after the
+    object header and Cython's vtable pointer; the candidate is verified (stack top
+    sane, _VERSION readable) before it is used."""
+    cdef fc_lua_State *L
+    if not fc_lapi_ok:
+        return NULL
+    for off in (sizeof(PyObject) + sizeof(void *), sizeof(PyObject)):
+        L = (<fc_lua_State **>(<char *><PyObject *>runtime + <size_t>off))[0]
+        if L != NULL and _lua_state_ok(L):
+            return L
+    return NULL
+
+def script_bind_eval_state(runtime, dict cache, run, convert, mkerr):
+    """Make one engine's Lua state the EVAL one: its script cache and runner (the
+    EVALSHA fast path), its redis.call reply converters, and -- when its redis.call
+    are C closures (runtime not None) -- the lua_State* the EVALSHA fast path calls
+    into.  Only the EVAL engine binds here (ScriptEngine.rebind); the functions'
+    engine keeps its own state, so creating or using it never disturbs EVALSHA."""
+    global _script_cache, _script_run, _lua_convert, _lua_mkerr, _lua_L
+    _script_cache = cache
+    _script_run = run
+    _lua_convert = convert
+    _lua_mkerr = mkerr
+    _lua_L = _runtime_state(runtime) if runtime is not None else NULL
+
+def script_install_c_calls(runtime, str lupa_path, bint for_eval=True):
     """Replace redis.call/redis.pcall with the C closures (see above); the Lua side
     left `__fc_redis`, `__fc_convert`, `__fc_mkerr` in the real globals.  False
-    (nothing changed) when the Lua C API or lupa's layout can't be verified."""
+    (nothing changed) when the Lua C API or lupa's layout can't be verified.
+    for_eval: the state is the EVAL engine's (the EVALSHA fast path's _lua_L is
+    reset here and set by script_bind_eval_state); a functions state leaves it be."""
     global fc_lapi_ok, _lua_L
     cdef fc_lua_State *L
     cdef size_t n
     cdef const char *v
     cdef int top
-    # a new Lua state (SCRIPT FLUSH) replaces the old one: never keep a pointer to
-    # a state that is about to be closed
-    _lua_L = NULL
-    fc_lapi_ok = False
-    if not _bind_lua_api(lupa_path):
-        return False
-    # lupa's LuaRuntime: `cdef lua_State *_state` is its first C field, after the
-    # object header and Cython's vtable pointer; the candidate is verified (stack
-    # top sane, _VERSION readable) before anything is changed
-    L = NULL
-    for off in (sizeof(PyObject) + sizeof(void *), sizeof(PyObject)):
-        L = (<fc_lua_State **>(<char *><PyObject *>runtime + <size_t>off))[0]
-        if L != NULL and _lua_state_ok(L):
-            break
-        L = NULL
+    # a new EVAL Lua state (SCRIPT FLUSH) replaces the old one: never keep a
+    # pointer to a state that is about to be closed
+    if for_eval:
+        _lua_L = NULL
+    if not fc_lapi_ok:
+        if not _bind_lua_api(lupa_path):
+            return False
+        fc_lapi_ok = True
+    L = _runtime_state(runtime)
     if L == NULL:
         return False
     top = fc_lapi.gettop(L)
@@ -985,6 +1003,4 @@ def script_install_c_calls(runtime, str lupa_path):
     fc_lapi.pushcclosure(L, <fc_lua_CFunction>_c_redis_pcall, 2)
     fc_lapi.setfield(L, -2, b"pcall")
     fc_lapi.settop(L, top)
-    fc_lapi_ok = True
-    _lua_L = L
     return True

@@ -820,3 +820,36 @@ def test_info_memory_counts_functions_and_scripts_like_the_reference(fdiff):
     for cl in (fdiff.fc, fdiff.ref):
         info = _info_memory(cl)[1]
         assert info["number_of_functions"] == "0" and info["number_of_libraries"] == "0"
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_evalsha_and_fcall_interleave_after_script_flush_and_function_flush(server_factory, kind):
+    """Each engine keeps its own Lua state: flushing one (or creating the functions
+    state) never disturbs the other's cached scripts or libraries."""
+    s = server_factory(kind)
+    c = RawClient(s.host, s.port)
+    body = "return {KEYS[1], redis.call('incr', KEYS[1]), redis.call('hgetall', 'h')}"
+    flib = lib("il", "redis.register_function('f', function(k) return {redis.call('incr', k[1]), "
+                     "redis.call('hgetall', 'h')} end)")
+    c.call("HSET", "h", "a", "1")
+    sha = parse(c.call("SCRIPT", "LOAD", body))
+    hsh = b"*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+    for round_ in range(2):
+        assert c.call("FUNCTION", "LOAD", "REPLACE", flib) == b"$2\r\nil\r\n"
+        base = round_ * 8
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 1) + hsh
+        assert c.call("FCALL", "f", "1", "n") == b"*2\r\n:%d\r\n" % (base + 2) + hsh
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 3) + hsh
+        assert c.call("FUNCTION", "FLUSH") == b"+OK\r\n"
+        assert c.call("FCALL", "f", "1", "n") == b"-ERR Function not found\r\n"
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 4) + hsh
+        assert c.call("FUNCTION", "LOAD", flib) == b"$2\r\nil\r\n"
+        assert c.call("FCALL", "f", "1", "n") == b"*2\r\n:%d\r\n" % (base + 5) + hsh
+        assert c.call("SCRIPT", "FLUSH") == b"+OK\r\n"
+        assert c.call("EVALSHA", sha, "1", "n").startswith(b"-NOSCRIPT ")
+        assert c.call("FCALL", "f", "1", "n") == b"*2\r\n:%d\r\n" % (base + 6) + hsh
+        assert parse(c.call("SCRIPT", "LOAD", body)) == sha
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 7) + hsh
+        assert c.call("FCALL_RO", "f", "1", "n").startswith(b"-ERR Can not execute a script with write flag")
+        assert c.call("EVAL", "return redis.call('incr', KEYS[1])", "1", "n") == b":%d\r\n" % (base + 8)
+    c.close()
