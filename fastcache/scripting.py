@@ -24,9 +24,9 @@ Busy scripts: a Lua count hook (installed before `debug` is hidden) checks the
 elapsed time every HOOK_INSTRUCTIONS instructions.  Past busy-reply-threshold it
 serves the other clients directly from their sockets (Redis's
 processEventsWhileBlocked), so they get -BUSY and can send SCRIPT KILL or SHUTDOWN
-NOSAVE.  Connections that arrive meanwhile are accepted from a dup of the listening
-socket, served the same way, and handed to the event loop when the script ends.
-Only TCP listeners are polled: a new unix-socket connection waits in its backlog.
+NOSAVE.  Connections that arrive meanwhile are accepted from dups of the listening
+sockets and served by blocked_io.EventsWhileBlocked (the start-up loader's
+machinery), then handed to the event loop when the script ends.
 """
 from __future__ import annotations
 
@@ -608,8 +608,8 @@ class ScriptEngine:
         self.rand = _Rand48()
         self.scripts = {}           # sha (lowercase hex bytes) -> _Script
         self.body_bytes = 0
-        self.adopted = []            # (client, socket) accepted during a busy script
-        self._listen_dups = {}       # listening fd -> dup'd socket used to accept then
+        self._pump = None            # blocked_io.EventsWhileBlocked while a script is busy
+        self._listen_dups = []       # dups of the listening sockets it accepts from
         self._new_state()
 
     # ---- Lua state ----
@@ -668,42 +668,47 @@ class ScriptEngine:
                                     self._convert, self._mkerr)
 
     def _accept_during_busy(self):
-        """Accept connections that arrive while a script is busy, so that a new
-        client (redis-cli SCRIPT KILL) is answered; they are served from their fd
-        here and handed to the event loop when the script ends (after_busy)."""
-        import socket
-        listeners = getattr(self.server, "tcp_listeners", None) or {}
-        for key, listener in list(listeners.items()):
-            for ls in list(getattr(listener, "sockets", ()) or ()):
-                lsock = self._listen_dups.get(ls.fileno())
-                if lsock is None:
-                    lsock = socket.socket(fileno=os.dup(ls.fileno()))
-                    lsock.setblocking(False)
-                    self._listen_dups[ls.fileno()] = lsock
-                while True:
-                    try:
-                        conn, addr = lsock.accept()
-                    except OSError:
-                        break
-                    conn.setblocking(False)
-                    c = self.server.make_client()
-                    c.addr = addr
-                    core.script_adopt_fd(c, conn.fileno())
-                    self.adopted.append((c, conn))
+        """Accept and serve the connections that arrive while a script is busy
+        (redis-cli SCRIPT KILL from a new connection is answered).  The same
+        machinery as serving during the start-up load: blocked_io.EventsWhileBlocked
+        over dups of the listening sockets (TCP and unix) accepts, adopts the socket
+        (replies by send(2); what the kernel doesn't take stays in the client's
+        buffer), registers the client, and runs its commands; after_busy hands the
+        connections to the event loop."""
+        if self._pump is None:
+            import socket
+
+            from fastcache.blocked_io import EventsWhileBlocked
+            listeners = list((getattr(self.server, "tcp_listeners", None) or {}).values())
+            unix = getattr(self.server, "unix_listener", None)
+            if unix is not None:
+                listeners.append(unix)
+            dups = []
+            for listener in listeners:
+                for ls in list(getattr(listener, "sockets", ()) or ()):
+                    # a dup: the loop keeps its own listening fd untouched
+                    d = socket.socket(fileno=os.dup(ls.fileno()))
+                    d.setblocking(False)
+                    dups.append(d)
+            self._listen_dups = dups
+            self._pump = EventsWhileBlocked(self.server, dups)
+        self._pump.pump()
 
     def after_busy(self):
         """The busy script ended: the event loop takes over the connections
-        accepted meanwhile."""
-        adopted, self.adopted = self.adopted, []
-        for lsock in self._listen_dups.values():
-            lsock.close()
-        self._listen_dups.clear()
+        accepted meanwhile (with any reply they have not been sent yet)."""
+        pump, self._pump = self._pump, None
+        dups, self._listen_dups = self._listen_dups, []
+        for d in dups:
+            d.close()
+        if pump is None:
+            return
         loop = getattr(self.server, "loop", None)
-        for c, conn in adopted:
-            if loop is None:
-                conn.close()
-                continue
-            loop.create_task(loop.connect_accepted_socket(lambda c=c: c, conn))
+        if loop is None:
+            for fd in list(pump.conns):
+                pump._drop(fd)
+            return
+        loop.create_task(pump.hand_over(loop))
 
     def _threshold(self):
         # busy-reply-threshold (alias lua-time-limit), read when the hook fires
@@ -846,7 +851,7 @@ class ScriptEngine:
                            "You can try killing the script using the SCRIPT KILL command." % elapsed)
         if self.server is not None:
             self._accept_during_busy()
-            core.script_serve_busy(list(self.server.clients.values()) + [a[0] for a in self.adopted])
+            core.script_serve_busy(list(self.server.clients.values()))
         # SHUTDOWN NOSAVE served above: stop the script so the loop can run the
         # shutdown it scheduled (the caller's connection is closed with the rest)
         if self.server is not None and getattr(self.server, "shutdown_requested", None) is not None:

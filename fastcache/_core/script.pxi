@@ -579,21 +579,17 @@ def script_mark_timedout():
     global script_timedout
     script_timedout = True
 
-def script_adopt_fd(ClientBase c, int fd):
-    """A connection accepted during a busy script: served from its fd until the
-    event loop takes it over (connection_made sets the transport)."""
-    c.fd = fd
-
 def script_serve_busy(clients):
     """processEventsWhileBlocked: read what the other clients sent and run it (the
     event loop is blocked while Lua runs).  execute_command answers -BUSY to every
-    command that is not allow_busy.  `clients` includes the connections the engine
-    accepted during the script (fd set, no transport yet)."""
+    command that is not allow_busy.  Connections accepted during the script (no
+    transport yet) are skipped: the engine's blocked_io.EventsWhileBlocked pump
+    serves them."""
     cdef ClientBase c
     cdef ssize_t n
     for obj in clients:
         c = <ClientBase>obj
-        if c is script_caller or c.closed or c.fd < 0:
+        if c is script_caller or c.closed or c.fd < 0 or c.transport is None:
             continue
         client_make_room(c)
         n = recv(c.fd, c.qbuf + c.qlen, c.qcap - c.qlen, MSG_DONTWAIT)

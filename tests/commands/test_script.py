@@ -235,3 +235,37 @@ def test_busy_function_that_wrote_is_unkillable_by_either_kill(server_factory, k
     t.join(15)
     assert out == [b"$4\r\ndone\r\n"]
     c.close()
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_a_new_client_during_a_busy_script_keeps_replies_bigger_than_the_socket_buffer(server_factory, kind):
+    """A connection accepted while a script is busy pipelines more commands than its
+    socket buffer can answer for (each gets -BUSY) and reads nothing until the end:
+    every reply is delivered, in order, after the event loop takes the connection."""
+    import socket
+    s = server_factory(kind, ["--busy-reply-threshold", "100"])
+    out = []
+    t = threading.Thread(target=_busy_script_run, args=(s, "while true do end", out))
+    t.start()
+    time.sleep(0.5)
+    n = 40000
+    sock = socket.create_connection((s.host, s.port), timeout=30)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.sendall(b"*1\r\n$4\r\nPING\r\n" * n + b"*2\r\n$6\r\nSCRIPT\r\n$4\r\nKILL\r\n")
+    time.sleep(1.0)                       # not reading: the server's sends fill up
+    expected = _BUSY_EVAL * n + b"+OK\r\n"
+    data = b""
+    while len(data) < len(expected):
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        data += chunk
+    assert len(data) == len(expected) and data == expected
+    t.join(10)
+    assert out and out[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    sock.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$4\r\nPING\r\n")
+    data = b""
+    while len(data) < 12:
+        data += sock.recv(100)
+    assert data == b"+OK\r\n+PONG\r\n"
+    sock.close()
