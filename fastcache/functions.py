@@ -50,6 +50,9 @@ local envs, pyerr = ...
 -- table behind it (where the runner puts KEYS/ARGV)
 local env, genv = envs[1], envs[2]
 local redis_rt = env.redis
+-- Redis's functions state has no __redis__err__handler global (EVAL's has): the
+-- runner holds the error handler itself, so functions don't see it in _G
+rawset(genv, '__redis__err__handler', nil)
 local type, error, rawget, rawset, pairs, next, tostring, select = type, error, rawget, rawset, pairs, next, tostring, select
 local setmetatable, setfenv, loadstring, xpcall, lower = setmetatable, setfenv, loadstring, xpcall, string.lower
 
@@ -345,31 +348,17 @@ class FunctionsEngine:
             # the EVAL engine owns the connection-less client redis.call() runs
             # on (script.pxi's script_client): make sure it exists
             scripting.engine(self.server)
-            eng = _functions_lua_class(scripting.ScriptEngine)(self.server)
+            # its own Lua state, not the EVAL one: eval_engine=False leaves
+            # script.pxi's EVAL binding (cache, converters, EVALSHA's state) alone
+            eng = _functions_lua_class(scripting.ScriptEngine)(self.server, eval_engine=False)
             load = eng.runtime.eval("loadstring")(_FUNCTIONS_LUA, b"=fastcache")
             self._load = load(eng._env, core.script_take_error)
             self._lua = eng
-            # creating a state binds its converters: give EVAL its own back
-            self._bind_eval()
             # FCALL runs in functions.pxi from here on
             core.functions_bind_engine(self.functions, eng)
         elif self.server is not None and self._lua.server is None:
             self._lua.server = self.server
         return self._lua
-
-    def _bind_eval(self):
-        # A ScriptEngine binds its state's converters (redis.call replies) and its
-        # script cache (the EVALSHA fast path) into script.pxi when created; the
-        # EVAL engine's must be the bound ones outside FCALL.
-        # (and, when redis.call runs through lupa's Lua C API, the state the
-        # EVALSHA fast path calls into: installing the C calls records it)
-        from fastcache import scripting
-        ev = scripting._engine
-        if ev is not None:
-            core.script_bind_lua(ev._convert, ev._mkerr)
-            core.script_bind_cache(ev.scripts, ev._run)
-            if getattr(ev, "c_calls", False):
-                core.script_install_c_calls(ev.runtime, scripting._lua.__file__)
 
     # ---- creating libraries ----
     def create(self, code: bytes, replace=False, into=None):
@@ -531,12 +520,16 @@ class FunctionsEngine:
             return
         # (functions.pxi runs FCALL itself once the Lua state exists, which it
         # does whenever there is a function; this path is its fallback)
+        from fastcache import scripting
         eng = self.lua()
         core.script_bind_lua(eng._convert, eng._mkerr)
         try:
             eng.run(c, f.fn, f.name, argv[3:], numkeys, ro or f.ro)
         finally:
-            self._bind_eval()
+            # the EVAL engine's converters back (the EVAL state is otherwise untouched)
+            ev = scripting._engine
+            if ev is not None:
+                core.script_bind_lua(ev._convert, ev._mkerr)
 
 
 # Library names are case-sensitive; the server-wide function index is not (FCALL

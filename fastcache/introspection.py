@@ -487,8 +487,14 @@ def _memory_numbers(server):
 
 
 def _sec_memory(c, server):
+    from fastcache.functions import info_fields as functions_info
     from fastcache.scripting import info_fields  # scripting engine (issue 6)
     lua = info_fields()
+    fn = functions_info()
+    # Redis: the VM total is both Lua states, used_memory_scripts the EVAL cache
+    # plus the functions' overhead (names, descriptions, code)
+    vm_total = lua["used_memory_vm_eval"] + fn["used_memory_vm_functions"]
+    scripts = lua["used_memory_scripts_eval"] + fn["used_memory_functions"]
     used, rss, startup, clients, overhead, dataset = _memory_numbers(server)
     peak = max(_peak[0], used)
     maxmem = _cfg(server, "maxmemory", 0) or 0
@@ -508,12 +514,12 @@ def _sec_memory(c, server):
         ("used_memory_lua", lua["used_memory_lua"]), ("used_memory_vm_eval", lua["used_memory_vm_eval"]),
         ("used_memory_lua_human", bytes_to_human(lua["used_memory_lua"])),
         ("used_memory_scripts_eval", lua["used_memory_scripts_eval"]),
-        ("number_of_cached_scripts", lua["number_of_cached_scripts"]), ("number_of_functions", 0),
-        ("number_of_libraries", 0), ("used_memory_vm_functions", 0),
-        ("used_memory_vm_total", lua["used_memory_vm_eval"]),
-        ("used_memory_vm_total_human", bytes_to_human(lua["used_memory_vm_eval"])),
-        ("used_memory_functions", 0), ("used_memory_scripts", lua["used_memory_scripts_eval"]),
-        ("used_memory_scripts_human", bytes_to_human(lua["used_memory_scripts_eval"])), ("maxmemory", maxmem),
+        ("number_of_cached_scripts", lua["number_of_cached_scripts"]),
+        ("number_of_functions", fn["number_of_functions"]), ("number_of_libraries", fn["number_of_libraries"]),
+        ("used_memory_vm_functions", fn["used_memory_vm_functions"]),
+        ("used_memory_vm_total", vm_total), ("used_memory_vm_total_human", bytes_to_human(vm_total)),
+        ("used_memory_functions", fn["used_memory_functions"]), ("used_memory_scripts", scripts),
+        ("used_memory_scripts_human", bytes_to_human(scripts)), ("maxmemory", maxmem),
         ("maxmemory_human", bytes_to_human(maxmem)),
         ("maxmemory_policy", _cfg(server, "maxmemory-policy", "noeviction")),
         ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0),
@@ -834,10 +840,17 @@ def memory_stats(server):
     used, rss, startup, clients, overhead, dataset = _memory_numbers(server)
     peak = max(_peak[0], used)
     keys = _core.total_keys()
+    from fastcache.functions import info_fields as functions_info
+    from fastcache.scripting import info_fields as scripts_info
+    # lua.caches: the EVAL script cache (evalScriptsMemory); functions.caches: the
+    # functions' overhead (functionsMemoryOverhead), as INFO's used_memory_*
+    lua_caches = scripts_info()["used_memory_scripts_eval"]
+    fn_caches = functions_info()["used_memory_functions"]
     out = [
         (b"peak.allocated", peak), (b"total.allocated", used), (b"startup.allocated", startup),
         (b"replication.backlog", 0), (b"clients.slaves", 0), (b"clients.normal", clients),
-        (b"cluster.links", 0), (b"aof.buffer", 0), (b"lua.caches", 0), (b"functions.caches", 0),
+        (b"cluster.links", 0), (b"aof.buffer", 0), (b"lua.caches", lua_caches),
+        (b"functions.caches", fn_caches),
     ]
     for db, nkeys, nexp, _ttl in _core.keyspace_info():
         out.append((b"db.%d" % db, OrderedPairs([

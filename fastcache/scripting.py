@@ -24,9 +24,9 @@ Busy scripts: a Lua count hook (installed before `debug` is hidden) checks the
 elapsed time every HOOK_INSTRUCTIONS instructions.  Past busy-reply-threshold it
 serves the other clients directly from their sockets (Redis's
 processEventsWhileBlocked), so they get -BUSY and can send SCRIPT KILL or SHUTDOWN
-NOSAVE.  Connections that arrive meanwhile are accepted from a dup of the listening
-socket, served the same way, and handed to the event loop when the script ends.
-Only TCP listeners are polled: a new unix-socket connection waits in its backlog.
+NOSAVE.  Connections that arrive meanwhile are accepted from dups of the listening
+sockets and served by blocked_io.EventsWhileBlocked (the start-up loader's
+machinery), then handed to the event loop when the script ends.
 """
 from __future__ import annotations
 
@@ -600,13 +600,16 @@ class _Script:
 class ScriptEngine:
     """One Lua state, the EVAL script cache, and the run entry FUNCTION/FCALL reuse."""
 
-    def __init__(self, server=None):
+    def __init__(self, server=None, eval_engine=True):
         self.server = server
+        # the EVAL engine binds its state into script.pxi (rebind); another
+        # engine (functions.py's) keeps its own and never touches the EVAL one's
+        self.eval_engine = eval_engine
         self.rand = _Rand48()
         self.scripts = {}           # sha (lowercase hex bytes) -> _Script
         self.body_bytes = 0
-        self.adopted = []            # (client, socket) accepted during a busy script
-        self._listen_dups = {}       # listening fd -> dup'd socket used to accept then
+        self._pump = None            # blocked_io.EventsWhileBlocked while a script is busy
+        self._listen_dups = []       # dups of the listening sockets it accepts from
         self._new_state()
 
     # ---- Lua state ----
@@ -633,9 +636,8 @@ class ScriptEngine:
             self._check_cmd, core.script_take_error)
         for name in ("sha1hex", "log", "setresp", "set_repl"):
             redis[name.encode()] = getattr(lib, name)
-        core.script_bind_lua(convert, mkerr)
         # functions.py runs a second engine (its own Lua state, as Redis's
-        # functions have) and rebinds these around each FCALL
+        # functions have); functions.pxi swaps these converters in around each FCALL
         self._convert, self._mkerr, self._env = convert, mkerr, env
         redis[b"REDIS_VERSION"] = REDIS_VERSION
         redis[b"REDIS_VERSION_NUM"] = REDIS_VERSION_NUM
@@ -649,50 +651,64 @@ class ScriptEngine:
         g[b"__fc_convert"] = convert
         g[b"__fc_mkerr"] = mkerr
         self._fns, g[b"__fc_run_c"], self._take_last = cpath[1], cpath[2], cpath[3]
-        self.c_calls = bool(core.script_install_c_calls(rt, _lua.__file__))
+        self.c_calls = bool(core.script_install_c_calls(rt, _lua.__file__, self.eval_engine))
         # the count hook stays armed for the life of the state (no per-call cost
         # beyond one check every HOOK_INSTRUCTIONS instructions)
         self._arm_hook(True)
-        core.script_bind_cache(self.scripts, self._run)
         self._tbl_type = _lua.lua_type
+        if self.eval_engine:
+            self.rebind()
+
+    def rebind(self):
+        """Bind this engine's Lua state as script.pxi's EVAL state: script cache,
+        runner, reply converters and (C redis.call) the lua_State* EVALSHA's fast
+        path calls into.  Done when the EVAL engine creates a state (start, SCRIPT
+        FLUSH); no other engine calls it."""
+        core.script_bind_eval_state(self.runtime if self.c_calls else None, self.scripts, self._run,
+                                    self._convert, self._mkerr)
 
     def _accept_during_busy(self):
-        """Accept connections that arrive while a script is busy, so that a new
-        client (redis-cli SCRIPT KILL) is answered; they are served from their fd
-        here and handed to the event loop when the script ends (after_busy)."""
-        import socket
-        listeners = getattr(self.server, "tcp_listeners", None) or {}
-        for key, listener in list(listeners.items()):
-            for ls in list(getattr(listener, "sockets", ()) or ()):
-                lsock = self._listen_dups.get(ls.fileno())
-                if lsock is None:
-                    lsock = socket.socket(fileno=os.dup(ls.fileno()))
-                    lsock.setblocking(False)
-                    self._listen_dups[ls.fileno()] = lsock
-                while True:
-                    try:
-                        conn, addr = lsock.accept()
-                    except OSError:
-                        break
-                    conn.setblocking(False)
-                    c = self.server.make_client()
-                    c.addr = addr
-                    core.script_adopt_fd(c, conn.fileno())
-                    self.adopted.append((c, conn))
+        """Accept and serve the connections that arrive while a script is busy
+        (redis-cli SCRIPT KILL from a new connection is answered).  The same
+        machinery as serving during the start-up load: blocked_io.EventsWhileBlocked
+        over dups of the listening sockets (TCP and unix) accepts, adopts the socket
+        (replies by send(2); what the kernel doesn't take stays in the client's
+        buffer), registers the client, and runs its commands; after_busy hands the
+        connections to the event loop."""
+        if self._pump is None:
+            import socket
+
+            from fastcache.blocked_io import EventsWhileBlocked
+            listeners = list((getattr(self.server, "tcp_listeners", None) or {}).values())
+            unix = getattr(self.server, "unix_listener", None)
+            if unix is not None:
+                listeners.append(unix)
+            dups = []
+            for listener in listeners:
+                for ls in list(getattr(listener, "sockets", ()) or ()):
+                    # a dup: the loop keeps its own listening fd untouched
+                    d = socket.socket(fileno=os.dup(ls.fileno()))
+                    d.setblocking(False)
+                    dups.append(d)
+            self._listen_dups = dups
+            self._pump = EventsWhileBlocked(self.server, dups)
+        self._pump.pump()
 
     def after_busy(self):
         """The busy script ended: the event loop takes over the connections
-        accepted meanwhile."""
-        adopted, self.adopted = self.adopted, []
-        for lsock in self._listen_dups.values():
-            lsock.close()
-        self._listen_dups.clear()
+        accepted meanwhile (with any reply they have not been sent yet)."""
+        pump, self._pump = self._pump, None
+        dups, self._listen_dups = self._listen_dups, []
+        for d in dups:
+            d.close()
+        if pump is None:
+            return
         loop = getattr(self.server, "loop", None)
-        for c, conn in adopted:
-            if loop is None:
-                conn.close()
-                continue
-            loop.create_task(loop.connect_accepted_socket(lambda c=c: c, conn))
+        if loop is None:
+            for fd in list(pump.conns):
+                pump._drop(fd)
+            return
+        loop.create_task(pump.hand_over(loop))
 
     def _threshold(self):
         # busy-reply-threshold (alias lua-time-limit), read when the hook fires
@@ -769,11 +785,17 @@ class ScriptEngine:
                 r = (0, r, 2)
             kind, val, sresp = r[0], r[1], r[2]
         finally:
-            if core.script_kill_requested_p():
-                self._arm_hook(True)     # the kill switched the hook to every line
-            if core.script_state()[2]:
-                self.after_busy()
+            killed = core.script_kill_requested_p()
+            timedout = core.script_state()[2]
+            # end the run first, then re-arm: the kill switched the hook to every
+            # line, and re-arming runs Lua lines -- with the kill still requested the
+            # hook would fire "kill" again and leave the state killed, so the next
+            # slow script would be killed at its first hook
             core.script_end()
+            if killed:
+                self._arm_hook(True)
+            if timedout:
+                self.after_busy()
         if kind == 0:
             core.script_reply_result(c, val, sresp)
         else:
@@ -829,7 +851,7 @@ class ScriptEngine:
                            "You can try killing the script using the SCRIPT KILL command." % elapsed)
         if self.server is not None:
             self._accept_during_busy()
-            core.script_serve_busy(list(self.server.clients.values()) + [a[0] for a in self.adopted])
+            core.script_serve_busy(list(self.server.clients.values()))
         # SHUTDOWN NOSAVE served above: stop the script so the loop can run the
         # shutdown it scheduled (the caller's connection is closed with the rest)
         if self.server is not None and getattr(self.server, "shutdown_requested", None) is not None:
@@ -891,6 +913,11 @@ def cmd_script_kill(c, argv):
         c.reply(Error(b"UNKILLABLE Sorry the script already executed write commands against the "
                       b"dataset. You can either wait the script termination or kill the server in a "
                       b"hard way using the SHUTDOWN NOSAVE command."))
+    elif core.functions_running() is not None:
+        # scriptKill(is_eval): a function is stopped with FUNCTION KILL only
+        # (shared.slowscripterr), checked after NOTBUSY and UNKILLABLE as in Redis
+        c.reply(Error(b"BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+                      b"SHUTDOWN NOSAVE."))
     else:
         core.script_request_kill()
         c.reply(Simple(b"OK"))

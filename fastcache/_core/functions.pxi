@@ -55,7 +55,7 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
     the EVALSHA fast path; FCALL itself is never propagated, only its effects."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
     global script_kill_requested, script_start_ms, script_repl_none, _lua_convert, _lua_mkerr
-    global _fn_running
+    global _fn_running, E_BUSY
     cdef const char *p = c.argv[1]
     cdef size_t n = c.argvlen[1]
     cdef size_t i
@@ -130,6 +130,8 @@ cdef void _fcall_generic(ClientBase c, bint ro) noexcept:
         script_kill_requested = False
         script_repl_none = False
         script_start_ms = fc_mstime()
+        # other clients are told to use FUNCTION KILL (shared.slowscripterr)
+        E_BUSY = E_BUSY_FUNCTION
         saved_convert = _lua_convert
         saved_mkerr = _lua_mkerr
         _lua_convert = _fn_convert

@@ -37,8 +37,14 @@ cdef long long script_start_ms = 0
 cdef object _script_argv_refs = None
 cdef object _script_engine = None        # fastcache.scripting engine (bound at start-up)
 
-cdef const char *E_BUSY = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL "
-                           b"or SHUTDOWN NOSAVE.\r\n")
+# Redis's shared.slowevalerr / shared.slowscripterr: a busy EVAL and a busy FCALL
+# name their own KILL command.  E_BUSY is the one of the script kind running now
+# (set when a run starts), read by execute_command's BUSY gate and by SHUTDOWN.
+cdef const char *E_BUSY_EVAL = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL "
+                                b"or SHUTDOWN NOSAVE.\r\n")
+cdef const char *E_BUSY_FUNCTION = (b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL "
+                                    b"or SHUTDOWN NOSAVE.\r\n")
+cdef const char *E_BUSY = E_BUSY_EVAL
 
 cdef bint busy_rejects(ClientBase c, fc_command *cmd) noexcept:
     """During a timed-out script: commands not flagged allow_busy get -BUSY, and so
@@ -396,6 +402,12 @@ cdef void script_reply_value(ClientBase c, object v, int sresp) noexcept:
 cdef void _eval_generic(ClientBase c, bint is_sha, bint ro) noexcept:
     """EVAL/EVALSHA[_RO] script numkeys [key ...] [arg ...]."""
     cdef long long numkeys
+    # EVAL* are skip_monitor: like Redis (evalGenericCommand), they are fed to
+    # MONITOR here, first, so the EVAL line precedes the "[0 lua]" lines of the
+    # commands its script runs -- and shows even when the call fails (bad numkeys,
+    # NOSCRIPT)
+    if FC_UNLIKELY(n_monitors > 0):
+        feed_monitors(c)
     if not fc_string2ll(c.argv[2], c.argvlen[2], &numkeys):
         add_reply_error(c, E_NOTINT)
         return
@@ -420,13 +432,8 @@ cdef void _eval_generic(ClientBase c, bint is_sha, bint ro) noexcept:
             _log_exception("Error in script: %r" % (exc,), True)
         add_reply_error_py(c, b"ERR internal error: " + repr(exc).encode()[:200])
 
-cdef dict _script_cache = None     # the engine's sha -> script dict (bound by the engine)
+cdef dict _script_cache = None     # the EVAL engine's sha -> script dict (script_bind_eval_state)
 cdef object _script_run = None     # the engine's Lua runner (rebound with a new Lua state)
-
-def script_bind_cache(dict cache, run):
-    global _script_cache, _script_run
-    _script_cache = cache
-    _script_run = run
 
 cdef tuple _evalsha_args(ClientBase c, object fn, long long numkeys):
     """(fn, resp, numkeys, key/arg ...) for the lupa runner."""
@@ -451,12 +458,13 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
     lookup, the Lua call and a scalar reply from here (the common, hot case).
     False when the script is not cached (the engine replies NOSCRIPT)."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
-    global script_kill_requested, script_start_ms, script_repl_none
+    global script_kill_requested, script_start_ms, script_repl_none, E_BUSY
     cdef object s
     cdef object r = None
     cdef bytes key
     cdef int i
     cdef int direct = -1
+    cdef bint killed, timedout
     cdef const char *p = c.argv[1]
     try:
         key = PyBytes_FromStringAndSize(p, 40)
@@ -478,19 +486,26 @@ cdef bint _evalsha_fast(ClientBase c, bint ro, long long numkeys) noexcept:
         script_kill_requested = False
         script_repl_none = False
         script_start_ms = srv.mstime
+        E_BUSY = E_BUSY_EVAL
         try:
             direct = _evalsha_lua_direct(c, key, numkeys) if _lua_L != NULL else -1
             if direct < 0:
                 r = _script_run(*_evalsha_args(c, s.fn, numkeys))
         finally:
-            if script_kill_requested:
-                _script_engine._arm_hook(True)
-            if script_timedout:
-                _script_engine.after_busy()
+            killed = script_kill_requested
+            timedout = script_timedout
             script_running = False
             script_caller = None
             script_timedout = False
             script_kill_requested = False
+            # clear the run state BEFORE re-arming: the kill switched the hook to
+            # every line, and re-arming runs Lua lines; with the flags still set the
+            # hook would answer "kill" again and leave the state killed, so the next
+            # slow script would die at its first hook (see functions.pxi)
+            if killed:
+                _script_engine._arm_hook(True)
+            if timedout:
+                _script_engine.after_busy()
         if direct == 1:
             return True
         if direct == 0:
@@ -524,8 +539,9 @@ cdef void cmd_evalsha_ro(ClientBase c) noexcept:
 def script_begin(ClientBase caller, bint ro):
     """A script starts: the script client takes the caller's db and RESP2."""
     global script_running, script_caller, script_ro, script_wrote, script_timedout
-    global script_kill_requested, script_start_ms, script_repl_none
+    global script_kill_requested, script_start_ms, script_repl_none, E_BUSY
     script_repl_none = False
+    E_BUSY = E_BUSY_EVAL
     script_client.db = caller.db
     script_client.resp = 2
     script_client.olen = 0
@@ -563,21 +579,17 @@ def script_mark_timedout():
     global script_timedout
     script_timedout = True
 
-def script_adopt_fd(ClientBase c, int fd):
-    """A connection accepted during a busy script: served from its fd until the
-    event loop takes it over (connection_made sets the transport)."""
-    c.fd = fd
-
 def script_serve_busy(clients):
     """processEventsWhileBlocked: read what the other clients sent and run it (the
     event loop is blocked while Lua runs).  execute_command answers -BUSY to every
-    command that is not allow_busy.  `clients` includes the connections the engine
-    accepted during the script (fd set, no transport yet)."""
+    command that is not allow_busy.  Connections accepted during the script (no
+    transport yet) are skipped: the engine's blocked_io.EventsWhileBlocked pump
+    serves them."""
     cdef ClientBase c
     cdef ssize_t n
     for obj in clients:
         c = <ClientBase>obj
-        if c is script_caller or c.closed or c.fd < 0:
+        if c is script_caller or c.closed or c.fd < 0 or c.transport is None:
             continue
         client_make_room(c)
         n = recv(c.fd, c.qbuf + c.qlen, c.qcap - c.qlen, MSG_DONTWAIT)
@@ -927,30 +939,53 @@ cdef int _evalsha_lua_direct(ClientBase c, bytes sha, long long numkeys) noexcep
     fc_lapi.settop(L, top)
     return 1
 
-def script_install_c_calls(runtime, str lupa_path):
+cdef fc_lua_State *_runtime_state(object runtime) noexcept:
+    """The lua_State* of a lupa LuaRuntime, verified; NULL when it can't be found.
+    lupa's LuaRuntime: `cdef lua_State *_state` is its first C field, after the
+    object header and Cython's vtable pointer; the candidate is verified (stack top
+    sane, _VERSION readable) before it is used."""
+    cdef fc_lua_State *L
+    if not fc_lapi_ok:
+        return NULL
+    for off in (sizeof(PyObject) + sizeof(void *), sizeof(PyObject)):
+        L = (<fc_lua_State **>(<char *><PyObject *>runtime + <size_t>off))[0]
+        if L != NULL and _lua_state_ok(L):
+            return L
+    return NULL
+
+def script_bind_eval_state(runtime, dict cache, run, convert, mkerr):
+    """Make one engine's Lua state the EVAL one: its script cache and runner (the
+    EVALSHA fast path), its redis.call reply converters, and -- when its redis.call
+    are C closures (runtime not None) -- the lua_State* the EVALSHA fast path calls
+    into.  Only the EVAL engine binds here (ScriptEngine.rebind); the functions'
+    engine keeps its own state, so creating or using it never disturbs EVALSHA."""
+    global _script_cache, _script_run, _lua_convert, _lua_mkerr, _lua_L
+    _script_cache = cache
+    _script_run = run
+    _lua_convert = convert
+    _lua_mkerr = mkerr
+    _lua_L = _runtime_state(runtime) if runtime is not None else NULL
+
+def script_install_c_calls(runtime, str lupa_path, bint for_eval=True):
     """Replace redis.call/redis.pcall with the C closures (see above); the Lua side
     left `__fc_redis`, `__fc_convert`, `__fc_mkerr` in the real globals.  False
-    (nothing changed) when the Lua C API or lupa's layout can't be verified."""
+    (nothing changed) when the Lua C API or lupa's layout can't be verified.
+    for_eval: the state is the EVAL engine's (the EVALSHA fast path's _lua_L is
+    reset here and set by script_bind_eval_state); a functions state leaves it be."""
     global fc_lapi_ok, _lua_L
     cdef fc_lua_State *L
     cdef size_t n
     cdef const char *v
     cdef int top
-    # a new Lua state (SCRIPT FLUSH) replaces the old one: never keep a pointer to
-    # a state that is about to be closed
-    _lua_L = NULL
-    fc_lapi_ok = False
-    if not _bind_lua_api(lupa_path):
-        return False
-    # lupa's LuaRuntime: `cdef lua_State *_state` is its first C field, after the
-    # object header and Cython's vtable pointer; the candidate is verified (stack
-    # top sane, _VERSION readable) before anything is changed
-    L = NULL
-    for off in (sizeof(PyObject) + sizeof(void *), sizeof(PyObject)):
-        L = (<fc_lua_State **>(<char *><PyObject *>runtime + <size_t>off))[0]
-        if L != NULL and _lua_state_ok(L):
-            break
-        L = NULL
+    # a new EVAL Lua state (SCRIPT FLUSH) replaces the old one: never keep a
+    # pointer to a state that is about to be closed
+    if for_eval:
+        _lua_L = NULL
+    if not fc_lapi_ok:
+        if not _bind_lua_api(lupa_path):
+            return False
+        fc_lapi_ok = True
+    L = _runtime_state(runtime)
     if L == NULL:
         return False
     top = fc_lapi.gettop(L)
@@ -964,6 +999,4 @@ def script_install_c_calls(runtime, str lupa_path):
     fc_lapi.pushcclosure(L, <fc_lua_CFunction>_c_redis_pcall, 2)
     fc_lapi.setfield(L, -2, b"pcall")
     fc_lapi.settop(L, top)
-    fc_lapi_ok = True
-    _lua_L = L
     return True

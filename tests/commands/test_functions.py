@@ -739,3 +739,117 @@ def test_evalsha_keeps_working_after_the_functions_state_is_created(server_facto
     assert c.call("FCALL", "f", "1", "n") == b":6\r\n"
     assert c.call("EVAL", "return redis.call('incr', KEYS[1])", "1", "n") == b":7\r\n"
     c.close()
+
+
+# ---- cjson, cmsgpack, bit, struct: the same inside EVAL scripts and inside functions ----------
+
+LUALIB_EXPRS = [
+    "cjson.encode({1,2,3})", "cjson.encode({a=1})", "cjson.decode('[1,\"x\",true]')[2]",
+    "cjson.encode(cjson.decode('{\"k\":[1,2,{\"n\":null}]}'))", "bit.tohex(-1)", "bit.band(0xff, 0x0f)",
+    "bit.bor(1, 2, 4)", "bit.lshift(1, 10)", "bit.bxor(5, 3)", "struct.pack('>I2', 258)",
+    "struct.unpack('<i4', struct.pack('<i4', -7))", "struct.size('>I4')", "cmsgpack.pack({1,2})",
+    "cmsgpack.unpack(cmsgpack.pack({1,2,'x'}))", "cmsgpack.pack('abc', 300)",
+    "type(cjson) .. type(cmsgpack) .. type(bit) .. type(struct)",
+]
+
+
+@pytest.mark.parametrize("expr", LUALIB_EXPRS)
+def test_lua_libraries_in_eval_and_in_functions(fdiff, expr):
+    fdiff.check("EVAL", "return %s" % expr, "0")
+    fdiff.check("FUNCTION", "LOAD", lib("lualibs", "redis.register_function('f', function(keys, args) "
+                                                   "return %s end)" % expr))
+    fdiff.check("FCALL", "f", "0")
+    fdiff.check("FCALL_RO", "f", "0")      # no-writes flag missing: refused the same way
+
+
+def test_lua_library_errors_in_functions_match(fdiff):
+    fdiff.check("FUNCTION", "LOAD", lib("lualibs", "\n".join([
+        "redis.register_function('bad_json', function() return cjson.decode('{bad') end)",
+        "redis.register_function('bad_struct', function() return struct.pack('>Z', 1) end)",
+        "redis.register_function('ro_lib', function() cjson.x = 1 return 1 end)",
+    ])))
+    for name in ("bad_json", "bad_struct", "ro_lib"):
+        fdiff.check("FCALL", name, "0")
+
+
+def test_function_globals_listing_matches(fdiff):
+    fdiff.check("FUNCTION", "LOAD", lib("globs", "redis.register_function('g', function() "
+                                                "local t={} for k in pairs(_G) do t[#t+1]=k end table.sort(t) "
+                                                "return t end)"))
+    fdiff.check("FCALL", "g", "0")
+
+
+# ---- INFO memory: the scripting and functions fields, in the reference's order ----------------
+
+_SCRIPT_MEM_FIELDS = ("used_memory_lua", "used_memory_vm_eval", "used_memory_lua_human",
+                      "used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
+                      "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total",
+                      "used_memory_vm_total_human", "used_memory_functions", "used_memory_scripts",
+                      "used_memory_scripts_human")
+
+
+def _info_memory(client):
+    text = parse(client.call("INFO", "memory")).decode()
+    pairs = [ln.split(":", 1) for ln in text.split("\r\n") if ln and not ln.startswith("#")]
+    return [k for k, _ in pairs], dict(pairs)
+
+
+def test_info_memory_counts_functions_and_scripts_like_the_reference(fdiff):
+    fdiff.check("SCRIPT", "FLUSH")
+    fdiff.check("FUNCTION", "LOAD", lib("meminfo", "redis.register_function('f1', function() return 1 end)\n"
+                                                   "redis.register_function{function_name='f2', "
+                                                   "callback=function() return 2 end, description='d'}"))
+    fdiff.check("SCRIPT", "LOAD", "return 'a cached script'")
+    fdiff.check("FCALL", "f2", "0")
+    seen = {}
+    for name, cl in (("fc", fdiff.fc), ("ref", fdiff.ref)):
+        order, info = _info_memory(cl)
+        seen[name] = [k for k in order if k in _SCRIPT_MEM_FIELDS]
+        n = {k: int(info[k]) for k in _SCRIPT_MEM_FIELDS if not k.endswith("_human")}
+        assert n["number_of_functions"] == 2 and n["number_of_libraries"] == 1
+        assert n["number_of_cached_scripts"] == 1 and n["used_memory_scripts_eval"] > 0
+        assert n["used_memory_vm_functions"] > 0 and n["used_memory_functions"] > 0
+        assert n["used_memory_vm_total"] == n["used_memory_vm_eval"] + n["used_memory_vm_functions"]
+        assert n["used_memory_scripts"] == n["used_memory_scripts_eval"] + n["used_memory_functions"]
+        stats = parse(cl.call("MEMORY", "STATS"))
+        stats = dict(zip(stats[::2], stats[1::2]))
+        assert stats[b"functions.caches"] == n["used_memory_functions"]
+        assert stats[b"lua.caches"] == n["used_memory_scripts_eval"]
+    assert seen["fc"] == seen["ref"] == list(_SCRIPT_MEM_FIELDS)
+    fdiff.check("FUNCTION", "FLUSH")
+    for cl in (fdiff.fc, fdiff.ref):
+        info = _info_memory(cl)[1]
+        assert info["number_of_functions"] == "0" and info["number_of_libraries"] == "0"
+
+
+@pytest.mark.parametrize("kind", ["fc", "ref"])
+def test_evalsha_and_fcall_interleave_after_script_flush_and_function_flush(server_factory, kind):
+    """Each engine keeps its own Lua state: flushing one (or creating the functions
+    state) never disturbs the other's cached scripts or libraries."""
+    s = server_factory(kind)
+    c = RawClient(s.host, s.port)
+    body = "return {KEYS[1], redis.call('incr', KEYS[1]), redis.call('hgetall', 'h')}"
+    flib = lib("il", "redis.register_function('f', function(k) return {redis.call('incr', k[1]), "
+                     "redis.call('hgetall', 'h')} end)")
+    c.call("HSET", "h", "a", "1")
+    sha = parse(c.call("SCRIPT", "LOAD", body))
+    hsh = b"*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+    for round_ in range(2):
+        assert c.call("FUNCTION", "LOAD", "REPLACE", flib) == b"$2\r\nil\r\n"
+        base = round_ * 8
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 1) + hsh
+        assert c.call("FCALL", "f", "1", "n") == b"*2\r\n:%d\r\n" % (base + 2) + hsh
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 3) + hsh
+        assert c.call("FUNCTION", "FLUSH") == b"+OK\r\n"
+        assert c.call("FCALL", "f", "1", "n") == b"-ERR Function not found\r\n"
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 4) + hsh
+        assert c.call("FUNCTION", "LOAD", flib) == b"$2\r\nil\r\n"
+        assert c.call("FCALL", "f", "1", "n") == b"*2\r\n:%d\r\n" % (base + 5) + hsh
+        assert c.call("SCRIPT", "FLUSH") == b"+OK\r\n"
+        assert c.call("EVALSHA", sha, "1", "n").startswith(b"-NOSCRIPT ")
+        assert c.call("FCALL", "f", "1", "n") == b"*2\r\n:%d\r\n" % (base + 6) + hsh
+        assert parse(c.call("SCRIPT", "LOAD", body)) == sha
+        assert c.call("EVALSHA", sha, "1", "n") == b"*3\r\n$1\r\nn\r\n:%d\r\n" % (base + 7) + hsh
+        assert c.call("FCALL_RO", "f", "1", "n").startswith(b"-ERR Can not execute a script with write flag")
+        assert c.call("EVAL", "return redis.call('incr', KEYS[1])", "1", "n") == b":%d\r\n" % (base + 8)
+    c.close()

@@ -170,18 +170,8 @@ SANDBOX = [
 ]
 
 
-def _have_lualibs():
-    try:
-        import fastcache.lualibs  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
 @pytest.mark.parametrize("body", SANDBOX)
 def test_sandbox_globals_and_libraries(diff, body):
-    if "pairs(_G)" in body and not _have_lualibs():
-        pytest.skip("cjson/cmsgpack/bit/struct (fastcache.lualibs) not merged yet")
     diff.check("EVAL", body, "0")
 
 
@@ -350,3 +340,46 @@ def test_evalsha_replies_every_kind_of_result_like_eval(diff, resp):
         diff.check("EVALSHA_RO", sha(body).upper(), "1", "ctr")
     diff.check("SCRIPT", "FLUSH")
     diff.check("EVALSHA", sha("return 1"), "0")
+
+
+# ---- MONITOR: the EVAL line first, then the "[0 lua]" lines of its commands ------------------
+
+def _monitor_feed(srv, calls):
+    import re
+    c, m = RawClient(srv.host, srv.port), RawClient(srv.host, srv.port)
+    try:
+        c.call("FUNCTION", "LOAD", "REPLACE", "#!lua name=monlib\nredis.register_function('mf', "
+               "function(keys, args) redis.call('set', keys[1], args[1]) return redis.call('get', keys[1]) end)\n")
+        sh = c.call("SCRIPT", "LOAD", "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])")[5:-2]
+        assert m.call("MONITOR") == b"+OK\r\n"
+        for args in calls:
+            c.call(*[sh if a == "<sha>" else a for a in args])
+        c.call("PING")
+        data = b""
+        deadline = time.time() + 5
+        while not data.endswith(b'"PING"\r\n') and time.time() < deadline:
+            data += m.read_available(0.2)
+        # "+<time> [db addr]": the client's address differs, the lua client's does not
+        lines = [re.sub(r'^\+\d+\.\d{6} ', "", ln) for ln in data.decode("latin-1").split("\r\n") if ln]
+        return [re.sub(r'^\[(\d+) (?!lua\])[^\]]*\]', r"[\1 client]", ln) for ln in lines]
+    finally:
+        c.call("FUNCTION", "DELETE", "monlib")
+        m.close()
+        c.close()
+
+
+def test_monitor_shows_eval_evalsha_fcall_before_their_commands(fc_server, ref_server):
+    calls = [
+        ("EVAL", "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", "1", "k", "v"),
+        ("EVALSHA", "<sha>", "1", "n"),
+        ("EVALSHA", "0" * 40, "0"),                              # NOSCRIPT: still shown
+        ("EVAL", "return redis.call('nosuch')", "0"),
+        ("EVAL_RO", "return redis.call('get', 'k')", "0"),
+        ("EVAL", "return 1", "x"),                               # bad numkeys: still shown
+        ("FCALL", "mf", "1", "fk", "fv"),
+        ("FCALL", "nosuch", "0"),
+        ("FCALL_RO", "mf", "1", "fk", "fv"),
+    ]
+    fc, ref = _monitor_feed(fc_server, calls), _monitor_feed(ref_server, calls)
+    assert fc == ref
+    assert fc[0].startswith('[0 client] "EVAL"') and fc[1] == '[0 lua] "set" "k" "v"'
