@@ -165,69 +165,11 @@ def split_args(line: str):
 
     ``line`` is latin-1 text (one char per byte).  "..." understands \\xHH, \\n, \\r, \\t,
     \\b, \\a and \\<char>; '...' only \\'.  A closing quote must be followed by a space or
-    the end of the line.  A quote in the middle of a bare word opens a quoted part.
+    the end of the line.  A quote in the middle of a bare word opens a quoted part.  The
+    splitter is the core's (the one inline commands use).
     """
-    out = []
-    i, n = 0, len(line)
-    while True:
-        while i < n and line[i] in " \n\r\t\v\f":
-            i += 1
-        if i >= n:
-            return out
-        cur = []
-        inq = insq = False
-        while True:
-            if inq:
-                if i >= n:
-                    return None
-                ch = line[i]
-                if ch == "\\" and i + 3 < n and line[i + 1] == "x" and _ishex(line[i + 2]) \
-                        and _ishex(line[i + 3]):
-                    cur.append(chr(int(line[i + 2:i + 4], 16)))
-                    i += 3
-                elif ch == "\\" and i + 1 < n:
-                    i += 1
-                    cur.append({"n": "\n", "r": "\r", "t": "\t", "b": "\b", "a": "\a"}
-                               .get(line[i], line[i]))
-                elif ch == '"':
-                    if i + 1 < n and line[i + 1] not in " \n\r\t\v\f":
-                        return None
-                    i += 1
-                    break
-                else:
-                    cur.append(ch)
-            elif insq:
-                if i >= n:
-                    return None
-                ch = line[i]
-                if ch == "\\" and i + 1 < n and line[i + 1] == "'":
-                    i += 1
-                    cur.append("'")
-                elif ch == "'":
-                    if i + 1 < n and line[i + 1] not in " \n\r\t\v\f":
-                        return None
-                    i += 1
-                    break
-                else:
-                    cur.append(ch)
-            else:
-                if i >= n:
-                    break
-                ch = line[i]
-                if ch in " \n\r\t\0":
-                    break
-                if ch == '"':
-                    inq = True
-                elif ch == "'":
-                    insq = True
-                else:
-                    cur.append(ch)
-            i += 1
-        out.append("".join(cur))
-
-
-def _ishex(ch):
-    return ch in "0123456789abcdefABCDEF"
+    words = _sdssplitargs(line.encode("latin-1"))
+    return None if words is None else [w.decode("latin-1") for w in words]
 
 
 def repr_arg(value: str) -> str:
@@ -257,6 +199,7 @@ def repr_arg(value: str) -> str:
 
 # Redis glob rules, from the C kernel (csrc/glob.c).
 from fastcache._core.core import stringmatch as _glob_match  # noqa: E402
+from fastcache._core.core import sdssplitargs as _sdssplitargs  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------

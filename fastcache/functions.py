@@ -29,6 +29,7 @@ import time
 
 from fastcache._core import core
 from fastcache.respvalue import Error, OrderedSet, Simple
+from fastcache.scripting import _tobytes
 
 __all__ = ["FunctionsEngine", "functions_engine", "fcall", "HANDLERS"]
 
@@ -224,7 +225,7 @@ def _parse_metadata(code: bytes):
     z = code.find(b"\0")
     if nl < 0 or 0 <= z < nl:
         raise ValueError(b"ERR Invalid library metadata")
-    parts = _split_args(code[:nl])
+    parts = core.sdssplitargs(code[:nl])
     if not parts:
         raise ValueError(b"ERR Invalid library metadata")
     engine = parts[0][2:]
@@ -239,69 +240,6 @@ def _parse_metadata(code: bytes):
     if name is None:
         raise ValueError(b"ERR Library name was not given")
     return engine, name, code[nl:]
-
-
-_SPACE = b" \t\n\r\x0b\x0c"
-_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
-_HEX = b"0123456789abcdefABCDEF"
-
-
-def _split_args(line: bytes):
-    """Redis's sdssplitargs: whitespace-separated tokens, "double quotes" with
-    \\xHH and \\n-style escapes, 'single quotes'; None on unbalanced quotes or a
-    closing quote not followed by a space."""
-    out = []
-    i, n = 0, len(line)
-    while True:
-        while i < n and line[i] in _SPACE:
-            i += 1
-        if i >= n:
-            return out
-        cur = bytearray()
-        inq = insq = False
-        while True:
-            ch = line[i] if i < n else 0
-            nxt = line[i + 1] if i + 1 < n else 0
-            if inq:
-                if ch == 92 and nxt == 120 and i + 3 < n and line[i + 2] in _HEX and line[i + 3] in _HEX:
-                    cur.append(int(line[i + 2:i + 4], 16))
-                    i += 3
-                elif ch == 92 and nxt:
-                    i += 1
-                    cur.append(_ESCAPES.get(nxt, nxt))
-                elif ch == 34:
-                    if nxt and nxt not in _SPACE:
-                        return None
-                    i += 1
-                    break
-                elif not ch:
-                    return None
-                else:
-                    cur.append(ch)
-            elif insq:
-                if ch == 92 and nxt == 39:
-                    i += 1
-                    cur.append(39)
-                elif ch == 39:
-                    if nxt and nxt not in _SPACE:
-                        return None
-                    i += 1
-                    break
-                elif not ch:
-                    return None
-                else:
-                    cur.append(ch)
-            else:
-                if ch in (32, 10, 13, 9, 0):
-                    break
-                if ch == 34:
-                    inq = True
-                elif ch == 39:
-                    insq = True
-                else:
-                    cur.append(ch)
-            i += 1
-        out.append(bytes(cur))
 
 
 def _valid_name(name: bytes) -> bool:
@@ -389,18 +327,18 @@ class FunctionsEngine:
             raise ValueError(b"ERR Error registering functions: ERR FUNCTION LOAD timeout")
         if not res[0]:
             if res[1] == b"compile":
-                raise ValueError(b"ERR Error compiling function: " + _tob(res[2]))
-            raise ValueError(b"ERR Error registering functions: " + _tob(res[2]))
+                raise ValueError(b"ERR Error compiling function: " + _tobytes(res[2]))
+            raise ValueError(b"ERR Error registering functions: " + _tobytes(res[2]))
         regs = res[1]
         lib = Library(name, code)
         n = len(regs)
         for i in range(1, n + 1):
             r = regs[i]
-            fname = _tob(r[1])
-            given = set(_tob(f) for f in _lua_list(r[3]))
+            fname = _tobytes(r[1])
+            given = set(_tobytes(f) for f in _lua_list(r[3]))
             flags = [f for f in FLAG_ORDER if f in given]
             desc = r[4]
-            lib.functions[fname] = Function(fname, r[2], flags, None if desc is None else _tob(desc), lib)
+            lib.functions[fname] = Function(fname, r[2], flags, None if desc is None else _tobytes(desc), lib)
         if not lib.functions:
             raise ValueError(b"ERR No functions registered")
         for fname in lib.functions:
@@ -558,14 +496,6 @@ def _lua_list(t):
             return out
         out.append(v)
         i += 1
-
-
-def _tob(v):
-    if isinstance(v, bytes):
-        return v
-    if isinstance(v, float) and v == int(v):
-        v = int(v)
-    return str(v).encode()
 
 
 _engine = None

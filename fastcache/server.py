@@ -197,6 +197,10 @@ class Server:
             logger.warning("Redis is now ready to exit, bye bye...")
             raise SystemExit(0)
         pump, self.load_pump = self.load_pump, None
+        # signal handlers before the first await: once a listener is served a
+        # client may see the server up (PING) and signal it right away
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.loop.add_signal_handler(sig, self._on_signal, sig)
         for key, s in socks.items():
             self.tcp_listeners[key] = await self._serve(s)
         if unix_sock is not None:
@@ -207,8 +211,6 @@ class Server:
         cfg.register_apply("bind", lambda new, old: self._rebind(new, cfg.get("port"), "bind"))
         cfg.register_apply("dir", lambda new, old: os.chdir(new))
         cfg.register_apply("logfile", lambda new, old: _log.setup(new, cfg.get("loglevel")))
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            self.loop.add_signal_handler(sig, self._on_signal, sig)
         self._schedule_cron()
         logger.info("Ready to accept connections tcp")
 

@@ -100,24 +100,27 @@ cdef inline int hex_val(char ch) noexcept nogil:
     if 65 <= ch <= 70: return ch - 55
     return -1
 
-cdef int split_args(ClientBase c, const char *line, size_t n) noexcept:
-    """sdssplitargs into the inline scratch buffer: fills argv/argc.  Returns
-    -1 on unbalanced quotes (or a closing quote not followed by a space)."""
+cdef struct split_out:
+    char *buf          # the tokens' bytes, back to back (capacity >= n + 1)
+    size_t *lens       # token lengths (fc_realloc'ed as tokens come)
+    int count
+    int cap
+
+cdef int sds_split(const char *line, size_t n, split_out *o) noexcept:
+    """Redis's sdssplitargs over line[:n]: tokens go back to back into o.buf,
+    their lengths into o.lens.  Returns the token count, or -1 on unbalanced
+    quotes (or a closing quote not followed by a space)."""
     cdef const char *p = line
     cdef const char *end = line + n
-    cdef char *out
+    cdef char *out = o.buf
     cdef char *start
     cdef int inq, done
-    if <size_t>c.inline_cap < n + 1:
-        c.inline_buf = <char *>fc_realloc(c.inline_buf, n + 1)
-        c.inline_cap = n + 1
-    out = c.inline_buf
-    c.argc = 0
+    o.count = 0
     while True:
         while p < end and is_space(p[0]):
             p += 1
         if p >= end:
-            return 0
+            return o.count
         start = out
         inq = 0
         done = 0
@@ -176,11 +179,64 @@ cdef int split_args(ClientBase c, const char *line, size_t n) noexcept:
                     out += 1
             if p < end:
                 p += 1
-        if c.argc >= c.argv_cap:
-            argv_reserve(c, c.argv_cap * 2 if c.argv_cap else 8)
-        c.argv[c.argc] = start
-        c.argvlen[c.argc] = <size_t>(out - start)
-        c.argc += 1
+        if o.count >= o.cap:
+            o.cap = o.cap * 2 if o.cap else 8
+            o.lens = <size_t *>fc_realloc(o.lens, o.cap * sizeof(size_t))
+        o.lens[o.count] = <size_t>(out - start)
+        o.count += 1
+
+cdef int split_args(ClientBase c, const char *line, size_t n) noexcept:
+    """An inline command: sds_split into the client's scratch buffer, then argv
+    points into it (argvlen doubles as the lengths array).  -1 as sds_split."""
+    cdef split_out o
+    cdef int i, r
+    cdef size_t off = 0
+    if <size_t>c.inline_cap < n + 1:
+        c.inline_buf = <char *>fc_realloc(c.inline_buf, n + 1)
+        c.inline_cap = n + 1
+    o.buf = c.inline_buf
+    o.lens = c.argvlen
+    o.cap = c.argv_cap
+    r = sds_split(line, n, &o)
+    c.argvlen = o.lens
+    if o.cap > c.argv_cap:
+        c.argv = <const char **>fc_realloc(c.argv, o.cap * sizeof(char *))
+        c.argv_cap = o.cap
+    c.argc = 0
+    if r < 0:
+        return -1
+    for i in range(r):
+        c.argv[i] = c.inline_buf + off
+        off += c.argvlen[i]
+    c.argc = r
+    return 0
+
+def sdssplitargs(bytes line):
+    """Split like Redis's sdssplitargs (redis.conf lines, inline commands,
+    function library shebangs): a list of bytes, or None on unbalanced quotes.
+    The line is taken as a C string: it ends at its first NUL, as in Redis."""
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(line)
+    cdef const char *z = <const char *>memchr(PyBytes_AS_STRING(line), 0, n)
+    cdef split_out o
+    cdef int i, r
+    cdef size_t off = 0
+    cdef list out
+    if z != NULL:
+        n = z - PyBytes_AS_STRING(line)
+    o.buf = <char *>fc_malloc(n + 1)
+    o.lens = NULL
+    o.cap = 0
+    r = sds_split(PyBytes_AS_STRING(line), n, &o)
+    if r < 0:
+        out = None
+    else:
+        out = []
+        for i in range(r):
+            out.append(PyBytes_FromStringAndSize(o.buf + off, o.lens[i]))
+            off += o.lens[i]
+    fc_free(o.buf)
+    fc_free(o.lens)
+    return out
 
 cdef int parse_inline(ClientBase c) noexcept:
     cdef char *p = c.qbuf + c.qpos
