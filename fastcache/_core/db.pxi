@@ -167,6 +167,9 @@ cdef inline void db_replace(fc_db *db, fc_entry **slot, fc_entry *n, bint keeptt
     keepttl the TTL stays; otherwise it is removed (SET semantics)."""
     cdef fc_entry *old = slot[0]
     n.next = old.next
+    # dbOverwrite: under an LFU policy the key keeps its access counter
+    if FC_UNLIKELY(srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
+        n.lru = old.lru
     if old.flags & EF_HAS_EXPIRE:
         if keepttl:
             n.flags |= EF_HAS_EXPIRE
@@ -187,12 +190,12 @@ cdef void db_set_string(fc_db *db, const char *key, size_t klen, const char *val
         db_add(db, entry_new_string(key, klen, val, vlen, how))
         return
     e = slot[0]
+    entry_touch(e)        # setKey's lookupKeyWrite (evict.pxi: LRU clock / LFU counter)
     if (e.type == OBJ_STRING and e.enc == ENC_EMBSTR and how != STR_RAW and vlen <= EMBSTR_SIZE_LIMIT
             and not (how == STR_TRY and string_is_canonical_int(val, vlen, &v))
             and sizeof(fc_entry) + klen + vlen <= fc_malloc_size(e)):
         memcpy(entry_payload(e), val, vlen)
         e.vlen = <uint32_t>vlen
-        e.lru = srv.lruclock
         if not keepttl and (e.flags & EF_HAS_EXPIRE):
             db_remove_expire(db, e)
         return

@@ -17,14 +17,14 @@ cdef inline fc_entry *lookup_read(ClientBase c, const char *key, size_t klen) no
         return NULL
     e = slot[0]
     srv.stat_keyspace_hits += 1
-    e.lru = srv.lruclock
+    entry_touch(e)                 # evict.pxi: LRU clock, or the LFU counter
     return e
 
 cdef inline fc_entry **lookup_write(ClientBase c, const char *key, size_t klen) noexcept:
     """lookupKeyWrite: the slot of a live key or NULL (no hit/miss stats)."""
     cdef fc_entry **slot = db_lookup_slot(c.db, key, klen)
     if slot != NULL:
-        slot[0].lru = srv.lruclock
+        entry_touch(slot[0])       # evict.pxi: LRU clock, or the LFU counter
     return slot
 
 
