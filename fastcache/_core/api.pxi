@@ -52,6 +52,7 @@ def set_option(str name, value):
         srv.client_query_buffer_limit = value
     elif name == "maxmemory":
         srv.maxmemory = value
+        evict_maxmemory_changed()    # evict.pxi: eviction timer (updateMaxmemory)
     elif name == "hz":
         srv.hz = max(1, min(500, value))
     elif name == "requirepass":

@@ -190,12 +190,15 @@ cdef void db_set_string(fc_db *db, const char *key, size_t klen, const char *val
         db_add(db, entry_new_string(key, klen, val, vlen, how))
         return
     e = slot[0]
-    entry_touch(e)        # setKey's lookupKeyWrite (evict.pxi: LRU clock / LFU counter)
     if (e.type == OBJ_STRING and e.enc == ENC_EMBSTR and how != STR_RAW and vlen <= EMBSTR_SIZE_LIMIT
             and not (how == STR_TRY and string_is_canonical_int(val, vlen, &v))
             and sizeof(fc_entry) + klen + vlen <= fc_malloc_size(e)):
         memcpy(entry_payload(e), val, vlen)
         e.vlen = <uint32_t>vlen
+        # a new object in Redis (LRU: now); under LFU dbOverwrite keeps the
+        # counter, which the caller's lookup already bumped
+        if not (srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
+            e.lru = srv.lruclock
         if not keepttl and (e.flags & EF_HAS_EXPIRE):
             db_remove_expire(db, e)
         return

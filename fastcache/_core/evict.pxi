@@ -133,6 +133,16 @@ cdef inline void entry_touch(fc_entry *e) noexcept nogil:
     else:
         e.lru = srv.lruclock
 
+cdef inline void evict_lfu_touch_key(fc_db *db, const char *key, size_t klen) noexcept nogil:
+    """setKey's own lookupKeyWrite, for callers that set without a lookup
+    (MSET, GETSET): bumps the LFU counter of an existing key.  Under LRU the
+    new value gets the clock anyway."""
+    cdef fc_entry **slot
+    if FC_UNLIKELY(srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
+        slot = db_find_slot(db, key, klen)
+        if slot != NULL:
+            lfu_update(slot[0])
+
 cdef inline uint32_t entry_initial_lru() noexcept nogil:
     """createObject's lru field: LFU_INIT_VAL under an LFU policy, else now."""
     if FC_UNLIKELY(srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
@@ -333,6 +343,7 @@ cdef int perform_evictions() noexcept:
     """performEvictions: EVICT_OK when memory is (now) under maxmemory,
     EVICT_RUNNING when the time budget ran out first, EVICT_FAIL when over the
     limit with nothing (more) to evict or under noeviction."""
+    global evict_next_db
     cdef size_t used = fc_used_memory
     cdef size_t tofree, freed = 0
     cdef long long start, limit
@@ -392,6 +403,7 @@ cdef int perform_evictions() noexcept:
             # resumes; not an OOM refusal)
             if keys_freed % 16 == 0 and fc_monotonic_us() - start > limit:
                 result = EVICT_RUNNING
+                evict_start_timer()
                 break
         else:
             result = EVICT_OK
@@ -403,6 +415,29 @@ cdef int perform_evictions() noexcept:
     elif evict_exceeded_since == 0:
         evict_exceeded_start()
     return result
+
+# evictionTimeProc: when a pass stops on its time budget (or CONFIG SET
+# maxmemory lowers the limit), eviction continues from the event loop on the
+# next iterations, even with no command arriving.  Python objects only here,
+# off the command path.
+cdef bint evict_timer_pending = False
+
+cdef void evict_start_timer() noexcept:
+    global evict_timer_pending
+    if evict_timer_pending:
+        return
+    try:
+        import asyncio
+        asyncio.get_running_loop().call_soon(_evict_timer_proc)
+        evict_timer_pending = True
+    except Exception:
+        pass                    # no loop (start-up): the next command evicts
+
+def _evict_timer_proc():
+    global evict_timer_pending
+    evict_timer_pending = False
+    if srv.maxmemory != 0 and not script_running:
+        perform_evictions()     # re-arms the timer while it returns EVICT_RUNNING
 
 cdef inline void evict_exceeded_start() noexcept nogil:
     global evict_exceeded_since
@@ -489,6 +524,13 @@ cdef inline bint script_call_oom(fc_command *cmd) noexcept:
     return evict_oom_state and srv.maxmemory != 0 and (cmd.flags & CMD_DENYOOM) != 0
 
 # ---- Python API ----------------------------------------------------------------------
+
+def evict_maxmemory_changed():
+    """CONFIG SET maxmemory: Redis's updateMaxmemory starts the eviction timer
+    rather than evicting inside CONFIG SET (so the eviction-exceeded clock
+    starts right away under noeviction too)."""
+    if srv.maxmemory != 0:
+        evict_start_timer()
 
 def evict_set_policy(str name):
     """maxmemory-policy by name (config.py validated it)."""

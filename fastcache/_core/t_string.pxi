@@ -214,6 +214,7 @@ cdef void cmd_getset(ClientBase c) noexcept:
     # getsetCommand: reply the old value, then a plain SET (the TTL is dropped).
     if get_generic(c) < 0:
         return
+    evict_lfu_touch_key(c.db, c.argv[1], c.argvlen[1])     # setKey's lookupKeyWrite (LFU)
     db_set_string(c.db, c.argv[1], c.argvlen[1], c.argv[2], c.argvlen[2], STR_TRY, False)
     srv.dirty += 1
     arg_modified(c, NOTIFY_STRING, b"set", 1)
@@ -298,6 +299,7 @@ cdef void mset_generic(ClientBase c, bint nx) noexcept:
                 return
     # A key given twice takes the last value (setKey per pair, in order).
     for j in range(1, c.argc, 2):
+        evict_lfu_touch_key(c.db, c.argv[j], c.argvlen[j])     # setKey's lookupKeyWrite (LFU)
         db_set_string(c.db, c.argv[j], c.argvlen[j], c.argv[j + 1], c.argvlen[j + 1], STR_TRY, False)
         arg_modified(c, NOTIFY_STRING, b"set", j)     # one "set" per pair, in order
     srv.dirty += (c.argc - 1) // 2
