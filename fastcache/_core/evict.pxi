@@ -458,9 +458,15 @@ cdef bint evict_before_command(ClientBase c, fc_command *cmd) noexcept:
     allow-oom/no-writes) or anything but EXEC/DISCARD/QUIT/RESET inside MULTI
     (queueing takes memory too).  True when the command was refused."""
     global evict_oom_state
-    cdef bint oom = perform_evictions() == EVICT_FAIL
+    cdef bint oom
     cdef bint reject
     cdef int sflags
+    # the master link: a replica applies what its master sends, whatever its
+    # own memory (Redis: replica-ignore-maxmemory, mustObeyClient)
+    if c.is_master:
+        evict_oom_state = False
+        return False
+    oom = perform_evictions() == EVICT_FAIL
     evict_oom_state = oom
     if not oom:
         return False
