@@ -30,9 +30,14 @@
 # a probabilistic increment (lfu-log-factor) on access.  Otherwise lru is the
 # LRU clock (1000 ms resolution, common.pxi).
 #
-# Not done: the eviction timer Redis starts when the time budget runs out
-# (here the next command continues the work), replica-ignore-maxmemory
-# (no replica role in the core yet) and client eviction (maxmemory-clients).
+# When a pass stops on its time budget, or CONFIG SET maxmemory changes the
+# limit, an event-loop callback continues (Redis's evictionTimeProc).
+#
+# Not done: replica-ignore-maxmemory is approximated (the core has no replica
+# role: commands from the master link are never refused nor evict, other
+# clients of a replica are treated as on a master), client eviction
+# (maxmemory-clients), and mem_not_counted_for_evict (replica/AOF buffers are
+# counted like everything else).
 
 from libc.math cimport pow as c_pow
 

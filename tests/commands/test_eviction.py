@@ -95,9 +95,12 @@ redis.register_function{function_name='ro', callback=function() return redis.cal
 """
 
 
-def test_noeviction_refusals_match_reference(server_factory):
+@pytest.mark.parametrize("resp", [2, 3])
+def test_noeviction_refusals_match_reference(server_factory, resp):
     ref, fc = _server(server_factory, "ref"), _server(server_factory, "fc")
     for c in (ref, fc):
+        if resp == 3:
+            c.call("HELLO", "3")
         c.call("FUNCTION", "LOAD", LIB)
         c.call("SET", "k", "v")
         assert c.call("CONFIG", "SET", "maxmemory", "1") == b"+OK\r\n"
@@ -153,15 +156,8 @@ def test_oom_applies_when_used_memory_exceeds_maxmemory_relative_to_start(server
 
 # ---- differential: the "evicted" event and the DEL ---------------------------------------
 
-def _evicted_messages(c: RawClient, sub: RawClient, n: int) -> list:
-    out = []
-    for _ in range(n):
-        out.append(parse(sub.read_reply(timeout=5)))
-    return out
-
-
-@pytest.mark.parametrize("classes", ["Ee", "KEe", "Ke"])
-def test_evicted_keyspace_events_match_reference(server_factory, classes):
+@pytest.mark.parametrize("classes,resp", [("Ee", 2), ("KEe", 2), ("Ke", 2), ("KEe", 3)])
+def test_evicted_keyspace_events_match_reference(server_factory, classes, resp):
     got = {}
     for kind in ("ref", "fc"):
         c = _server(server_factory, kind)
@@ -173,13 +169,16 @@ def test_evicted_keyspace_events_match_reference(server_factory, classes):
         c.call("SET", "", "3")
         c.call("SELECT", "0")
         sub = RawClient(c.host, c.port)
+        if resp == 3:
+            sub.call("HELLO", "3")
         sub.call("PSUBSCRIBE", "__key*@*__:*")
         c.call("CONFIG", "SET", "maxmemory", "1")
         assert c.call("PING") == b"+PONG\r\n"              # evicts everything first
         assert c.call("DBSIZE") == b":0\r\n"
         n = 3 * (("K" in classes) + ("E" in classes))
-        msgs = _evicted_messages(c, sub, n)
-        got[kind] = sorted(tuple(m) for m in msgs)
+        raw = [sub.read_reply(timeout=5) for _ in range(n)]
+        assert all(r.startswith(b">4\r\n" if resp == 3 else b"*4\r\n") for r in raw)
+        got[kind] = sorted(tuple(parse(r)) for r in raw)
         assert _info(c, "evicted_keys") == "3"
         # nothing to evict and still over: denyoom commands are refused
         assert c.call("SET", "x", "y") == OOM
