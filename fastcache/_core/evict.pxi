@@ -62,8 +62,6 @@ cdef enum:
     LFU_INIT_VAL_EV = 5     # = rdb.pxi's LFU_INIT_VAL (a new key's counter)
     EVICT_MAX_SAMPLES = 64  # samples per db per round (maxmemory-samples is capped here)
 
-cdef const char *E_OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
-
 cdef int evict_policy = MM_NO_EVICTION
 cdef int evict_samples = 5
 cdef int evict_tenacity = 10
