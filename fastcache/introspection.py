@@ -565,6 +565,7 @@ def _sec_persistence(c, server):
 
 def _sec_stats(c, server):
     st = _core.stats()
+    _evx = _core.eviction_stats()     # evict.pxi: ms over maxmemory (total, current)
     _ps = _core.pubsub_info()     # (channels, distinct patterns, shard channels)
     _sample_rates(st)
     return [
@@ -581,8 +582,9 @@ def _sec_stats(c, server):
         ("sync_partial_err", 0), ("expired_keys", st["expired_keys"]), ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", st["expired_time_cap_reached_count"]),
         ("expire_cycle_cpu_milliseconds", st["expire_cycle_cpu_milliseconds"]),
-        ("evicted_keys", st["evicted_keys"]), ("evicted_clients", 0), ("total_eviction_exceeded_time", 0),
-        ("current_eviction_exceeded_time", 0), ("keyspace_hits", st["keyspace_hits"]),
+        ("evicted_keys", st["evicted_keys"]), ("evicted_clients", 0),
+        ("total_eviction_exceeded_time", _evx[0]), ("current_eviction_exceeded_time", _evx[1]),
+        ("keyspace_hits", st["keyspace_hits"]),
         ("keyspace_misses", st["keyspace_misses"]), ("pubsub_channels", _ps[0]), ("pubsub_patterns", _ps[1]),
         ("pubsubshard_channels", _ps[2]), ("latest_fork_usec", 0), ("total_forks", 0),
         ("migrate_cached_sockets", 0), ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0),

@@ -80,7 +80,9 @@ class Server:
                      "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
                      "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
                      "list-compress-depth", "key-load-delay",
-                     "loading-process-events-interval-bytes", "notify-keyspace-events"):
+                     "loading-process-events-interval-bytes", "notify-keyspace-events",
+                     # eviction knobs (evict.pxi)
+                     "maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor", "lfu-decay-time"):
             core.set_option(name, cfg.get(name))
             cfg.register_apply(name, self._apply_core(name))
         # pub/sub family: output buffer limits are enforced by the core (client.pxi)

@@ -52,6 +52,7 @@ def set_option(str name, value):
         srv.client_query_buffer_limit = value
     elif name == "maxmemory":
         srv.maxmemory = value
+        evict_maxmemory_changed()    # evict.pxi: eviction timer (updateMaxmemory)
     elif name == "hz":
         srv.hz = max(1, min(500, value))
     elif name == "requirepass":
@@ -77,6 +78,9 @@ def set_option(str name, value):
         # not used under either; OBJECT FREQ needs LFU)
         v = value.decode() if isinstance(value, bytes) else value
         srv.maxmemory_policy = (1 if "lru" in v else 0) | (2 if "lfu" in v else 0)
+        evict_set_policy(v)          # evict.pxi: the full policy for eviction
+    elif name in ("maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor", "lfu-decay-time"):
+        evict_set_param(name, value)
     elif name == "active-expire":
         srv.active_expire_enabled = 1 if value else 0
     elif name == "rdbcompression":
@@ -183,6 +187,7 @@ def reset_stats():
     srv.stat_total_error_replies = 0
     srv.stat_unexpected_error_replies = 0
     srv.stat_evictedkeys = 0
+    eviction_reset_stats()
     srv.stat_total_reads_processed = 0
     srv.stat_total_writes_processed = 0
     srv.stat_expire_cycle_time_used = 0

@@ -167,6 +167,9 @@ cdef inline void db_replace(fc_db *db, fc_entry **slot, fc_entry *n, bint keeptt
     keepttl the TTL stays; otherwise it is removed (SET semantics)."""
     cdef fc_entry *old = slot[0]
     n.next = old.next
+    # dbOverwrite: under an LFU policy the key keeps its access counter
+    if FC_UNLIKELY(srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
+        n.lru = old.lru
     if old.flags & EF_HAS_EXPIRE:
         if keepttl:
             n.flags |= EF_HAS_EXPIRE
@@ -192,7 +195,10 @@ cdef void db_set_string(fc_db *db, const char *key, size_t klen, const char *val
             and sizeof(fc_entry) + klen + vlen <= fc_malloc_size(e)):
         memcpy(entry_payload(e), val, vlen)
         e.vlen = <uint32_t>vlen
-        e.lru = srv.lruclock
+        # a new object in Redis (LRU: now); under LFU dbOverwrite keeps the
+        # counter, which the caller's lookup already bumped
+        if not (srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
+            e.lru = srv.lruclock
         if not keepttl and (e.flags & EF_HAS_EXPIRE):
             db_remove_expire(db, e)
         return

@@ -266,6 +266,13 @@ cdef void execute_command(ClientBase c):
     if FC_UNLIKELY(c.mflags & MF_MULTI) and (cmd.flags & CMD_NO_MULTI):
         reject_command(c, cmd, E_NO_MULTI_CMD)
         return
+    # evict.pxi: maxmemory (processCommand's performEvictions block, after the
+    # no_multi check and before MISCONF): evict, then refuse denyoom commands
+    # (and anything queued in MULTI) with -OOM when still over the limit.  Not
+    # while a script runs (clients served from its BUSY hook: Redis skips
+    # eviction inside a yielding command).
+    if FC_UNLIKELY(srv.maxmemory != 0) and not script_running and evict_before_command(c, cmd):
+        return
     # stop-writes-on-bgsave-error (persist): after a failed BGSAVE, with save points
     # configured, Redis refuses write commands -- and PING, which it treats as a
     # probe of the master's health -- with -MISCONF (processCommand's

@@ -149,3 +149,5 @@ cdef const char *E_SCRIPT_NUMKEYS_NEG = b"-ERR Number of keys can't be negative\
 cdef const char *E_FCALL_NOT_FOUND = b"-ERR Function not found\r\n"
 cdef const char *E_FCALL_BAD_NUMKEYS = b"-ERR Bad number of keys provided\r\n"
 cdef const char *E_FCALL_RO_WRITE = b"-ERR Can not execute a script with write flag using *_ro command.\r\n"
+# ---- eviction (evict.pxi) ----
+cdef const char *E_OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"

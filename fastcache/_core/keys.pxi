@@ -733,15 +733,12 @@ cdef void cmd_object_freq(ClientBase c) noexcept:
     # minutes of the last decrement, 8 bits of logarithmic counter.  Reading the
     # counter applies the pending decay (LFUDecrAndReturn, lfu-decay-time 1).
     cdef fc_entry *e = object_lookup(c)
-    cdef unsigned long ldt, counter, now, elapsed
+    cdef unsigned long counter
     if e == NULL:
         return
     if not (srv.maxmemory_policy & MAXMEMORY_FLAG_LFU):
         add_reply_error(c, E_LFU_NOT_SELECTED)
         return
-    ldt = e.lru >> 8
-    counter = e.lru & 255
-    now = <unsigned long>((srv.mstime // 1000 // 60) & 65535)
-    elapsed = now - ldt if now >= ldt else 65535 - ldt + now
-    counter = 0 if elapsed > counter else counter - elapsed
+    # evict.pxi: LFUDecrAndReturn with the configured lfu-decay-time
+    counter = lfu_decr_and_return(e.lru)
     add_reply_int(c, <long long>counter)

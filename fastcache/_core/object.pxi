@@ -135,7 +135,7 @@ cdef inline fc_entry *entry_alloc(const char *key, size_t klen, size_t payload) 
     e.vlen = 0
     e.flags = 0
     e.pad = 0
-    e.lru = srv.lruclock
+    e.lru = entry_initial_lru()    # evict.pxi: LFU_INIT_VAL under an LFU policy
     memcpy(entry_key(e), key, klen)
     return e
 

@@ -215,6 +215,12 @@ cdef int _script_exec(tuple args) except -1:
             sc.argc = 0
             _exec_val = PyBytes_FromStringAndSize(E_MISCONF + 1, strlen(E_MISCONF) - 3)
             return 2
+        # evict.pxi: scriptVerifyOOM (a script without flags, OOM at its start,
+        # no write done yet)
+        if FC_UNLIKELY(evict_oom_state) and not script_wrote and script_call_oom(cmd):
+            sc.argc = 0
+            _exec_val = PyBytes_FromStringAndSize(E_OOM + 1, strlen(E_OOM) - 3)
+            return 2
         script_wrote = True
     _script_argv_refs = refs
     sc.olen = 0
@@ -780,6 +786,12 @@ cdef int _c_exec(fc_lua_State *L) noexcept:
             _cerr = b"ERR Write commands are not allowed from read-only scripts."
         elif deny_writes_misconf:
             _cerr = E_MISCONF + 1
+            _cerr_len = strlen(_cerr) - 2
+            sc.argc = 0
+            return 2
+        elif FC_UNLIKELY(evict_oom_state) and not script_wrote and script_call_oom(cmd):
+            # evict.pxi: scriptVerifyOOM, as in _script_exec
+            _cerr = E_OOM + 1
             _cerr_len = strlen(_cerr) - 2
             sc.argc = 0
             return 2

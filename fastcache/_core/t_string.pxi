@@ -17,14 +17,14 @@ cdef inline fc_entry *lookup_read(ClientBase c, const char *key, size_t klen) no
         return NULL
     e = slot[0]
     srv.stat_keyspace_hits += 1
-    e.lru = srv.lruclock
+    entry_touch(e)                 # evict.pxi: LRU clock, or the LFU counter
     return e
 
 cdef inline fc_entry **lookup_write(ClientBase c, const char *key, size_t klen) noexcept:
     """lookupKeyWrite: the slot of a live key or NULL (no hit/miss stats)."""
     cdef fc_entry **slot = db_lookup_slot(c.db, key, klen)
     if slot != NULL:
-        slot[0].lru = srv.lruclock
+        entry_touch(slot[0])       # evict.pxi: LRU clock, or the LFU counter
     return slot
 
 
@@ -214,6 +214,7 @@ cdef void cmd_getset(ClientBase c) noexcept:
     # getsetCommand: reply the old value, then a plain SET (the TTL is dropped).
     if get_generic(c) < 0:
         return
+    evict_lfu_touch_key(c.db, c.argv[1], c.argvlen[1])     # setKey's lookupKeyWrite (LFU)
     db_set_string(c.db, c.argv[1], c.argvlen[1], c.argv[2], c.argvlen[2], STR_TRY, False)
     srv.dirty += 1
     arg_modified(c, NOTIFY_STRING, b"set", 1)
@@ -298,6 +299,7 @@ cdef void mset_generic(ClientBase c, bint nx) noexcept:
                 return
     # A key given twice takes the last value (setKey per pair, in order).
     for j in range(1, c.argc, 2):
+        evict_lfu_touch_key(c.db, c.argv[j], c.argvlen[j])     # setKey's lookupKeyWrite (LFU)
         db_set_string(c.db, c.argv[j], c.argvlen[j], c.argv[j + 1], c.argvlen[j + 1], STR_TRY, False)
         arg_modified(c, NOTIFY_STRING, b"set", j)     # one "set" per pair, in order
     srv.dirty += (c.argc - 1) // 2
