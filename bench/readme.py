@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 SECTIONS = (("commands", "Per-command workloads (50 clients, 64-byte values)"),
             ("mixed", "Mixed 1:10 SET:GET over 1M keys, and 1,000 connections"),
+            ("pubsub", "Pub/sub fan-out (one publisher, 50 subscribers, 64-byte messages)"),
             ("scaling", "Sorted-set scaling (cost per operation as the set grows)"),
             ("memory", "Memory growth per key (RSS and used_memory)"),
             ("persist_aof", "AOF throughput (SET -P 1, 50 clients, appendfsync always / everysec)"),
