@@ -4,7 +4,7 @@ import sys
 import time
 
 from fastcache._core import core
-from fastcache.respvalue import Error, Simple
+from fastcache.respvalue import Error, Simple, help_reply
 
 OK = Simple(b"OK")
 
@@ -130,8 +130,6 @@ DEBUG_HELP = [
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
-    "HELP",
-    "    Prints this help.",
 ]
 
 
@@ -170,8 +168,7 @@ def cmd_debug(c, argv):
         return
     sub = argv[1].lower()
     if sub == b"help" and len(argv) == 2:
-        c.reply([Simple(x.encode()) for x in
-                 ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"] + DEBUG_HELP])
+        c.reply(help_reply("DEBUG", DEBUG_HELP))
     elif sub == b"sleep" and len(argv) == 3:
         # Redis blocks the whole server here (usleep in the command); so do we.
         secs = _strtod(argv[2])

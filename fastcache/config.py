@@ -25,15 +25,7 @@ import re
 import sys
 import tempfile
 
-try:
-    from fastcache.respvalue import Error, Simple
-except ImportError:  # pragma: no cover - only while respvalue.py is missing
-    class Simple(bytes):
-        __slots__ = ()
-
-    class Error(bytes):
-        __slots__ = ()
-
+from fastcache.respvalue import Error, Simple, help_reply  # noqa: E402
 from fastcache.log import logger  # noqa: E402  (Redis-format server log)
 
 REDIS_VERSION = "7.0.15"
@@ -1251,7 +1243,6 @@ def _read_old_for_rewrite(text):
 # The CONFIG command (admin path)
 
 CONFIG_HELP = [
-    b"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     b"GET <pattern>",
     b"    Return parameters matching the glob-like <pattern> and their values.",
     b"SET <directive> <value>",
@@ -1260,8 +1251,6 @@ CONFIG_HELP = [
     b"    Reset statistics reported by the INFO command.",
     b"REWRITE",
     b"    Rewrite the configuration file.",
-    b"HELP",
-    b"    Prints this help.",
 ]
 
 
@@ -1341,7 +1330,7 @@ def cmd_config(c, argv):
         logger.info("CONFIG REWRITE executed with success.")
         return c.reply(Simple(b"OK"))
     if sub == b"help" and len(argv) == 2:
-        return c.reply([Simple(line) for line in CONFIG_HELP])
+        return c.reply(help_reply("CONFIG", CONFIG_HELP))
     if sub in (b"resetstat", b"rewrite", b"help"):
         return c.reply(Error(b"ERR wrong number of arguments for 'config|%s' command" % sub))
     return c.reply(Error(b"ERR unknown subcommand '%s'. Try CONFIG HELP." % bytes(argv[1])

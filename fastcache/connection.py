@@ -9,7 +9,7 @@ import re
 import time
 
 from fastcache._core import core
-from fastcache.respvalue import Error, Simple, Verbatim
+from fastcache.respvalue import Error, Simple, Verbatim, help_reply
 
 REDIS_VERSION = "7.0.15"
 
@@ -152,15 +152,7 @@ CLIENT_HELP = [
     "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
-    "HELP",
-    "    Prints this help.",
 ]
-
-
-def help_reply(container, lines):
-    """addReplyHelp's shape: a header line, then the lines, as simple strings."""
-    head = container + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    return [Simple(x.encode()) for x in [head] + lines]
 
 
 def format_addr(addr, server=None, local=False):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 
 from fastcache._core import core
-from fastcache.respvalue import Error, OrderedSet, Simple
+from fastcache.respvalue import Error, OrderedSet, Simple, help_reply
 from fastcache.scripting import _tobytes
 
 __all__ = ["FunctionsEngine", "functions_engine", "fcall", "HANDLERS"]
@@ -647,7 +647,6 @@ def cmd_function_kill(c, argv):
 
 
 _FUNCTION_HELP = [
-    b"FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     b"LOAD [REPLACE] <FUNCTION CODE>",
     b"    Create a new library with the given library name and code.",
     b"DELETE <LIBRARY NAME>",
@@ -689,13 +688,11 @@ _FUNCTION_HELP = [
     b"      libraries with the new libraries (notice that even on this option there is a chance of "
     b"failure",
     b"      in case of functions name collision with another library).",
-    b"HELP",
-    b"    Prints this help.",
 ]
 
 
 def cmd_function_help(c, argv):
-    c.reply([Simple(x) for x in _FUNCTION_HELP])
+    c.reply(help_reply(b"FUNCTION", _FUNCTION_HELP))
 
 
 def info_fields():

@@ -26,7 +26,7 @@ from typing import List, Optional
 
 from fastcache import commands as _cmds
 from fastcache.commands import CommandDef
-from fastcache.respvalue import Error, OrderedPairs, OrderedSet, Simple
+from fastcache.respvalue import Error, OrderedPairs, OrderedSet, Simple, help_reply
 
 __all__ = ["cmd_command", "command_info_obj", "command_docs_obj", "stringmatch"]
 
@@ -161,8 +161,7 @@ from fastcache._core.core import stringmatch  # noqa: E402
 
 # ------------------------------------------------------------- the handler
 
-_HELP = [Simple(line.encode()) for line in (
-    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+COMMAND_HELP = [
     "(no subcommand)",
     "    Return details about all Redis commands.",
     "COUNT",
@@ -181,9 +180,7 @@ _HELP = [Simple(line.encode()) for line in (
     "    Return the keys from a full Redis command.",
     "GETKEYSANDFLAGS <full-command>",
     "    Return the keys and the access flags from a full Redis command.",
-    "HELP",
-    "    Prints this help.",
-)]
+]
 
 _ERR_SYNTAX = Error(b"ERR syntax error")
 
@@ -278,7 +275,7 @@ def cmd_command(c, argv: List[bytes]) -> None:
     if name == "count":
         c.reply(len(_visible_top(impl)))
     elif name == "help":
-        c.reply(_HELP)
+        c.reply(help_reply("COMMAND", COMMAND_HELP))
     elif name == "info":
         if argc == 2:
             c.reply([_info_cached(d, impl) for d in _visible_top(impl)])
@@ -718,8 +715,6 @@ SLOWLOG_HELP = [
     "    Return the length of the slowlog.",
     "RESET",
     "    Reset the slowlog.",
-    "HELP",
-    "    Prints this help.",
 ]
 
 
@@ -790,8 +785,7 @@ def cmd_slowlog(c, argv):
     sub = argv[1].lower()
     sl = _slowlog(c.server)
     if sub == b"help" and len(argv) == 2:
-        c.reply([Simple(x.encode()) for x in
-                 ["SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"] + SLOWLOG_HELP])
+        c.reply(help_reply("SLOWLOG", SLOWLOG_HELP))
     elif sub == b"reset" and len(argv) == 2:
         sl.entries.clear()
         c.reply(Simple(b"OK"))
@@ -826,8 +820,6 @@ MEMORY_HELP = [
     "USAGE <key> [SAMPLES <count>]",
     "    Return memory in bytes used by <key> and its value. Nested values are",
     "    sampled up to <count> times (default: 5, 0 means sample all).",
-    "HELP",
-    "    Prints this help.",
 ]
 
 DOCTOR_EMPTY = ("Hi Sam, this instance is empty or is using very little memory, my issues detector can't be "
@@ -877,8 +869,7 @@ def cmd_memory(c, argv):
     """MEMORY STATS | DOCTOR | MALLOC-STATS | PURGE | HELP (USAGE is in the core)."""
     sub = argv[1].lower()
     if sub == b"help":
-        c.reply([Simple(x.encode()) for x in
-                 ["MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"] + MEMORY_HELP])
+        c.reply(help_reply("MEMORY", MEMORY_HELP))
     elif sub == b"stats":
         c.reply(OrderedPairs(memory_stats(c.server)))
     elif sub == b"doctor":

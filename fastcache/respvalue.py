@@ -258,3 +258,14 @@ def encode(obj, resp: int = 2) -> bytes:
     out: list = []
     _encode_into(out, obj, resp)
     return b"".join(out)
+
+
+def help_reply(name, lines):
+    """Redis's addReplyHelp for Python handlers: '<NAME> <subcommand> [<arg> [value]
+    [opt] ...]. Subcommands are:', the lines, then 'HELP' / '    Prints this help.'
+    (7.0.15's wording), all simple strings.  C commands use add_reply_help (reply.pxi)."""
+    def b(x):
+        return x if isinstance(x, bytes) else x.encode()
+    return [Simple(b(x)) for x in
+            [b(name).upper() + b" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+             *lines, b"HELP", b"    Prints this help."]]

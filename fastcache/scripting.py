@@ -34,7 +34,7 @@ import hashlib
 import os
 
 from fastcache._core import core
-from fastcache.respvalue import Error, Simple
+from fastcache.respvalue import Error, Simple, help_reply
 
 try:
     import lupa.lua51 as _lua
@@ -934,7 +934,6 @@ def cmd_script_debug(c, argv):
 
 
 _SCRIPT_HELP = [
-    b"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     b"DEBUG (YES|SYNC|NO)",
     b"    Set the debug mode for subsequent scripts executed.",
     b"EXISTS <sha1> [<sha1> ...]",
@@ -949,13 +948,11 @@ _SCRIPT_HELP = [
     b"    Kill the currently executing Lua script.",
     b"LOAD <script>",
     b"    Load a script into the scripts cache without executing it.",
-    b"HELP",
-    b"    Prints this help.",
 ]
 
 
 def cmd_script_help(c, argv):
-    c.reply([Simple(x) for x in _SCRIPT_HELP])
+    c.reply(help_reply(b"SCRIPT", _SCRIPT_HELP))
 
 
 def info_fields():

@@ -650,37 +650,22 @@ cdef void cmd_persist(ClientBase c) noexcept:
 
 # ---- OBJECT ----------------------------------------------------------------------
 
-cdef const char *OBJECT_HELP[14]
-OBJECT_HELP[:] = [
-    b"ENCODING <key>",
-    b"    Return the kind of internal representation used in order to store the value",
-    b"    associated with a <key>.",
-    b"FREQ <key>",
-    b"    Return the access frequency index of the <key>. The returned integer is",
-    b"    proportional to the logarithm of the recent access frequency of the key.",
-    b"IDLETIME <key>",
-    b"    Return the idle time of the <key>, that is the approximated number of",
-    b"    seconds elapsed since the last access to the key.",
-    b"REFCOUNT <key>",
-    b"    Return the number of references of the value associated with the specified",
-    b"    <key>.",
-    b"HELP",
-    b"    Prints this help.",   # 7.0.15 says "Prints" here (not "Print")
-]
-
 cdef void cmd_object_help(ClientBase c) noexcept:
     # addReplyHelp: the header names the command as the client typed it, uppercased.
-    cdef size_t i
-    cdef char *p
-    add_reply_array_len(c, 15)
-    add_reply_raw(c, b"+", 1)
-    p = reply_reserve(c, c.argvlen[0])
-    for i in range(c.argvlen[0]):
-        p[i] = c.argv[0][i] - 32 if 97 <= c.argv[0][i] <= 122 else c.argv[0][i]
-    c.olen += c.argvlen[0]
-    add_reply_cstr(c, b" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n")
-    for i in range(14):
-        add_reply_status(c, OBJECT_HELP[i])
+    add_reply_help(c, argv_bytes(c, 0), [
+        b"ENCODING <key>",
+        b"    Return the kind of internal representation used in order to store the value",
+        b"    associated with a <key>.",
+        b"FREQ <key>",
+        b"    Return the access frequency index of the <key>. The returned integer is",
+        b"    proportional to the logarithm of the recent access frequency of the key.",
+        b"IDLETIME <key>",
+        b"    Return the idle time of the <key>, that is the approximated number of",
+        b"    seconds elapsed since the last access to the key.",
+        b"REFCOUNT <key>",
+        b"    Return the number of references of the value associated with the specified",
+        b"    <key>.",
+    ])
 
 cdef inline fc_entry *object_lookup(ClientBase c) noexcept:
     """objectCommandLookupOrReply: NOTOUCH|NONOTIFY lookup; a missing key replies null."""

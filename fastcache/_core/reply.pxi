@@ -196,7 +196,7 @@ cdef void add_reply_error_arity(ClientBase c, object fullname):
 
 cdef void add_reply_help(ClientBase c, object cmdname, list lines):
     """addReplyHelp: '<CMD> <subcommand> [<arg> ...]. Subcommands are:' then lines,
-    then 'HELP' / '    Print this help.', as simple strings."""
+    then 'HELP' / '    Prints this help.' (7.0.15's wording), as simple strings."""
     cdef bytes up = cmdname.upper()
     cdef list out = [up + b" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
     out.extend(lines)
