@@ -29,7 +29,7 @@ import time
 
 from fastcache._core import core
 from fastcache.respvalue import Error, OrderedSet, Simple, help_reply
-from fastcache.scripting import _tobytes
+from fastcache.scripting import E_SLOW_EVAL, _tobytes, script_kill
 
 __all__ = ["FunctionsEngine", "functions_engine", "fcall", "HANDLERS"]
 
@@ -194,7 +194,6 @@ return load
 LOAD_TIMEOUT_MS = 500
 
 # shared.slowevalerr: FUNCTION KILL/STATS while an EVAL script (not a function) runs
-E_SLOW_EVAL = b"BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 
 
 def _functions_lua_class(base):
@@ -631,19 +630,7 @@ def cmd_function_stats(c, argv):
 
 
 def cmd_function_kill(c, argv):
-    running, wrote, timedout, elapsed = core.script_state()
-    if not running:
-        c.reply(Error(b"NOTBUSY No scripts in execution right now."))
-    elif wrote:
-        c.reply(Error(b"UNKILLABLE Sorry the script already executed write commands against the "
-                      b"dataset. You can either wait the script termination or kill the server in a "
-                      b"hard way using the SHUTDOWN NOSAVE command."))
-    elif core.functions_running() is None:
-        # an EVAL script is running: SCRIPT KILL is the way (shared.slowevalerr)
-        c.reply(Error(E_SLOW_EVAL))
-    else:
-        core.script_request_kill()
-        c.reply(Simple(b"OK"))
+    script_kill(c, False)
 
 
 _FUNCTION_HELP = [

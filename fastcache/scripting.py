@@ -905,7 +905,14 @@ def cmd_script_flush(c, argv):
     c.reply(Simple(b"OK"))
 
 
-def cmd_script_kill(c, argv):
+E_SLOW_EVAL = core.busy_error_text(True)        # shared.slowevalerr
+E_SLOW_FUNCTION = core.busy_error_text(False)   # shared.slowscripterr
+
+
+def script_kill(c, is_eval):
+    """Redis's scriptKill(c, is_eval), behind SCRIPT KILL and FUNCTION KILL: NOTBUSY,
+    then UNKILLABLE, then the running kind must match the command (an EVAL is
+    stopped by SCRIPT KILL only, a function by FUNCTION KILL only)."""
     running, wrote, timedout, elapsed = core.script_state()
     if not running:
         c.reply(Error(b"NOTBUSY No scripts in execution right now."))
@@ -913,14 +920,15 @@ def cmd_script_kill(c, argv):
         c.reply(Error(b"UNKILLABLE Sorry the script already executed write commands against the "
                       b"dataset. You can either wait the script termination or kill the server in a "
                       b"hard way using the SHUTDOWN NOSAVE command."))
-    elif core.functions_running() is not None:
-        # scriptKill(is_eval): a function is stopped with FUNCTION KILL only
-        # (shared.slowscripterr), checked after NOTBUSY and UNKILLABLE as in Redis
-        c.reply(Error(b"BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
-                      b"SHUTDOWN NOSAVE."))
+    elif (core.functions_running() is None) != is_eval:
+        c.reply(Error(E_SLOW_FUNCTION if is_eval else E_SLOW_EVAL))
     else:
         core.script_request_kill()
         c.reply(Simple(b"OK"))
+
+
+def cmd_script_kill(c, argv):
+    script_kill(c, True)
 
 
 def cmd_script_debug(c, argv):

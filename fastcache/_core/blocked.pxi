@@ -422,10 +422,10 @@ cdef void serve_client(ClientBase c) noexcept:
     # propagates each served pop alone, after the push that woke it)
     dirty_before = srv.dirty
     if FC_UNLIKELY(prop_on):
-        prop_unit_begin()
+        prop_call_begin()
     cmd.proc(c)
     if FC_UNLIKELY(prop_in_cmd):
-        prop_unit_end(c, dirty_before)
+        prop_call_end(c, dirty_before, 0)
     reset_parse(c)
     if c.bparked:
         return

@@ -208,13 +208,6 @@ cdef void prop_call_end(ClientBase c, long long dirty_before, int saved) noexcep
         prop_overridden = False
         prop_forced = False
 
-cdef inline void prop_unit_begin() noexcept:
-    """A whole unit outside call_command (a blocked client being served)."""
-    prop_call_begin()
-
-cdef void prop_unit_end(ClientBase c, long long dirty_before) noexcept:
-    prop_call_end(c, dirty_before, 0)
-
 # ---- Python API (AOF layer, replication, DEBUG PROPAGATED) ---------------------------
 
 def take_propagated():

@@ -46,6 +46,12 @@ cdef const char *E_BUSY_FUNCTION = (b"-BUSY Redis is busy running a script. You 
                                     b"or SHUTDOWN NOSAVE.\r\n")
 cdef const char *E_BUSY = E_BUSY_EVAL
 
+def busy_error_text(bint is_eval):
+    """The BUSY error of a running EVAL (or function) without '-' and CRLF, for
+    the Python handlers (SCRIPT/FUNCTION KILL, FUNCTION STATS): one catalogue."""
+    cdef bytes line = <bytes>(E_BUSY_EVAL if is_eval else E_BUSY_FUNCTION)
+    return line[1:-2]
+
 cdef bint busy_rejects(ClientBase c, fc_command *cmd) noexcept:
     """During a timed-out script: commands not flagged allow_busy get -BUSY, and so
     does SHUTDOWN without NOSAVE (Redis's shutdownCommand answers it with the

@@ -112,7 +112,6 @@ class Snapshotter:
         self.bgsave_scheduled = False       # BGSAVE SCHEDULE
         self.stat_rdb_saves = 0
         self.last_cow_size = 0
-        self.loading = False
         self.load_keys_loaded = 0
         self.load_keys_expired = 0
         self._misconf = None
@@ -449,7 +448,6 @@ class Snapshotter:
         """Load `path` (default: the snapshot) into the emptied databases, logging
         like Redis's rdbLoad.  Raises RdbLoadFailed."""
         path = path or self.path()
-        self.loading = True
         try:
             total = os.path.getsize(path)
         except OSError:
@@ -470,7 +468,6 @@ class Snapshotter:
                 logger.warning("Terminating server after rdb file reading failure.")
             raise RdbLoadFailed(str(exc)) from exc
         finally:
-            self.loading = False
             self.server.loading_end()
         aux = info.get("aux") or {}
         ver = _aux_get(aux, "redis-ver")
@@ -523,7 +520,7 @@ class Snapshotter:
             self._read_child_info()
         ci = self.child_info
         return [
-            ("loading", 1 if getattr(self.server, "loading", False) else 0),
+            ("loading", 1 if self.server.loading else 0),
             ("async_loading", 0), ("current_cow_peak", ci.get("peak", 0)),
             ("current_cow_size", ci.get("cow", 0)),
             ("current_cow_size_age", int(time.monotonic() - ci["cow_time"]) if ci else 0),
