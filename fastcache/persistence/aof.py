@@ -43,7 +43,7 @@ import time
 
 from fastcache._core import core
 from fastcache.log import logger
-from fastcache.persistence.snapshot import prepare_child
+from fastcache.persistence.snapshot import kill_child_process, prepare_child
 
 MANIFEST_SUFFIX = ".manifest"
 BASE_RDB = ".base.rdb"
@@ -592,11 +592,7 @@ class Aof:
 
     def _kill_child(self):
         pid = self.child_pid
-        try:
-            os.kill(pid, signal.SIGUSR1)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        kill_child_process(pid)
         try:
             os.unlink("temp-rewriteaof-bg-%d.aof" % pid)
         except OSError:

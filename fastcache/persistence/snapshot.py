@@ -67,6 +67,16 @@ def _private_dirty_bytes():
     return 0
 
 
+def kill_child_process(pid):
+    """Stop a persistence child on purpose (SIGUSR1, which its exit status shows
+    as intended rather than an error) and reap it."""
+    try:
+        os.kill(pid, signal.SIGUSR1)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
 def prepare_child(close_fds=(), delay_us=0):
     """Set up a forked persistence child (BGSAVE, BGREWRITEAOF) before it writes.
 
@@ -386,11 +396,7 @@ class Snapshotter:
         if self.child_pid is None:
             return
         pid = self.child_pid
-        try:
-            os.kill(pid, signal.SIGUSR1)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        kill_child_process(pid)
         self._remove_temp_file(pid)
         if self.child_pipe is not None:
             os.close(self.child_pipe)
