@@ -187,12 +187,11 @@ def test_evicted_keyspace_events_match_reference(server_factory, classes, resp):
 
 
 def test_evicted_key_is_propagated_as_del(server_factory):
-    import glob
     import os
     ref_h = server_factory("ref", ["--appendonly", "yes", "--appendfsync", "always"])
     fc_h = server_factory("fc", ["--enable-debug-command", "yes"])
     rc, fcc = RawClient(*ref_h.address), RawClient(*fc_h.address)
-    (path,) = glob.glob(os.path.join(ref_h.dir, "appendonlydir", "*.incr.aof"))
+    path = ref_h.incr_aof()
     off = os.path.getsize(path)
     fcc.call("DEBUG", "PROPAGATED")
     for c in (rc, fcc):

@@ -398,20 +398,11 @@ def test_fcall_lock_release_and_rate_limiter(fdiff):
 
 # ---- propagation: effects of FCALL, FUNCTION commands verbatim ---------------------------------
 
-def _aof_tail(server, offset):
-    import glob
-    (path,) = glob.glob(os.path.join(server.dir, "appendonlydir", "*.incr.aof"))
-    with open(path, "rb") as f:
-        f.seek(offset)
-        data = f.read()
-    return data, offset + len(data)
-
-
 def test_fcall_propagates_its_effects_and_function_commands_verbatim(server_factory):
     ref = server_factory("ref", ["--appendonly", "yes", "--appendfsync", "always"])
     fc = server_factory("fc", ["--enable-debug-command", "yes"])
     rc, fcc = RawClient(*ref.address), RawClient(*fc.address)
-    _, off = _aof_tail(ref, 0)
+    _, off = ref.aof_tail(0)
     fcc.call("DEBUG", "PROPAGATED")
     fcc.call("DEBUG", "PROPAGATED")
     cmds = [("FUNCTION", "LOAD", POPULAR),
@@ -426,7 +417,7 @@ def test_fcall_propagates_its_effects_and_function_commands_verbatim(server_fact
             ("FUNCTION", "FLUSH")]
     for cmd in cmds:
         assert rc.call(*cmd) == fcc.call(*cmd), cmd
-    ref_raw, _ = _aof_tail(ref, off)
+    ref_raw, _ = ref.aof_tail(off)
     fc_raw = parse_all(fcc.call("DEBUG", "PROPAGATED"))[0]
     ref_cmds = [list(x) for x in parse_all(ref_raw)]
     fc_cmds = [list(x) for x in parse_all(fc_raw)]

@@ -9,7 +9,6 @@ of SPOP's random SREMs inside one MULTI is not compared.
 
 from __future__ import annotations
 
-import glob
 import os
 import time
 
@@ -56,9 +55,7 @@ class Prop:
         self.offset = os.path.getsize(self._aof())
 
     def _aof(self):
-        files = glob.glob(os.path.join(self.ref_server.dir, "appendonlydir", "*.incr.aof"))
-        assert len(files) == 1, files
-        return files[0]
+        return self.ref_server.incr_aof()
 
     def clients(self):
         """A second pair of clients (ref, fc), e.g. for blocking commands."""

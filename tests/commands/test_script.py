@@ -77,16 +77,6 @@ def test_shutdown_needs_nosave_during_a_busy_script(server_factory, kind):
 
 # ---- effects replication: a script propagates the commands it ran, never EVAL ------------------
 
-def _aof_tail(server, offset):
-    import glob
-    import os
-    (path,) = glob.glob(os.path.join(server.dir, "appendonlydir", "*.incr.aof"))
-    with open(path, "rb") as f:
-        f.seek(offset)
-        data = f.read()
-    return data, offset + len(data)
-
-
 def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
     from support.resp import parse_all
     ref_s = server_factory("ref", ["--appendonly", "yes", "--appendfsync", "always"])
@@ -94,7 +84,7 @@ def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
     ref, fc = RawClient(ref_s.host, ref_s.port), RawClient(fc_s.host, fc_s.port)
     fc.call("DEBUG", "PROPAGATED")
     fc.call("DEBUG", "PROPAGATED")
-    _, off = _aof_tail(ref_s, 0)
+    _, off = ref_s.aof_tail(0)
     scripts = [
         ("redis.call('set','a','1') redis.call('incr','a') return redis.call('get','a')", "0"),
         ("return redis.call('get','a')", "0"),                       # read-only: nothing
@@ -112,7 +102,7 @@ def test_script_effects_are_propagated_like_the_reference_aof(server_factory):
     ]
     for s in scripts:
         assert ref.call("EVAL", *s) == fc.call("EVAL", *s)
-    ref_raw, off = _aof_tail(ref_s, off)
+    ref_raw, off = ref_s.aof_tail(off)
     fc_raw = parse_all(fc.call("DEBUG", "PROPAGATED"))[0]
     assert [list(x) for x in parse_all(fc_raw)] == [list(x) for x in parse_all(ref_raw)]
     ref.close()

@@ -9,6 +9,7 @@ is how the differential tests themselves are validated.
 
 from __future__ import annotations
 
+import glob
 import os
 import shlex
 import shutil
@@ -228,6 +229,19 @@ class ServerHandle:
 
     def is_running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def incr_aof(self) -> str:
+        """Path of the (single) incr file of a server started with appendonly yes."""
+        files = glob.glob(os.path.join(self.dir, "appendonlydir", "*.incr.aof"))
+        assert len(files) == 1, files
+        return files[0]
+
+    def aof_tail(self, offset: int) -> tuple[bytes, int]:
+        """The incr file's bytes from `offset`, and the offset after them."""
+        with open(self.incr_aof(), "rb") as f:
+            f.seek(offset)
+            data = f.read()
+        return data, offset + len(data)
 
     def log_text(self, limit: int = 20000) -> str:
         """The tail of the server's stdout/stderr log."""
